@@ -1,0 +1,84 @@
+//! What a gateway knows about the call it is serving.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use uuid::Uuid;
+
+use crate::llm::Extra;
+
+/// The per-call context every gateway method receives: which run, which
+/// endpoint, which user, the request's metadata and the deadline.
+///
+/// Cheap to clone (shared strings). Gateways read it for per-request options,
+/// e.g. Portkey's `metadata_with("_user", |ctx| ctx.user_id())`.
+#[derive(Clone, Debug)]
+pub struct CallContext {
+    run_id: Uuid,
+    endpoint: Arc<str>,
+    user_id: Option<Arc<str>>,
+    metadata: Arc<Extra>,
+    deadline: Option<Instant>,
+}
+
+impl CallContext {
+    /// A context for one run of `endpoint`.
+    pub fn new(run_id: Uuid, endpoint: impl Into<Arc<str>>) -> Self {
+        Self {
+            run_id,
+            endpoint: endpoint.into(),
+            user_id: None,
+            metadata: Arc::new(Extra::new()),
+            deadline: None,
+        }
+    }
+
+    /// A context outside any endpoint (scripts, tests), with a fresh run id.
+    pub fn detached() -> Self {
+        Self::new(Uuid::new_v4(), "")
+    }
+
+    /// Sets the user.
+    pub fn with_user(mut self, user_id: Option<Arc<str>>) -> Self {
+        self.user_id = user_id;
+        self
+    }
+
+    /// Sets the request metadata.
+    pub fn with_metadata(mut self, metadata: Arc<Extra>) -> Self {
+        self.metadata = metadata;
+        self
+    }
+
+    /// Sets the deadline.
+    pub fn with_deadline(mut self, deadline: Option<Instant>) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// The run this call belongs to (one per endpoint request).
+    pub fn run_id(&self) -> Uuid {
+        self.run_id
+    }
+
+    /// The endpoint's name ("" outside an endpoint).
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// The user the request runs as, when an auth layer or an `on_request`
+    /// hook identified one.
+    pub fn user_id(&self) -> Option<&str> {
+        self.user_id.as_deref()
+    }
+
+    /// Metadata attached to the request.
+    pub fn metadata(&self) -> &Extra {
+        &self.metadata
+    }
+
+    /// When the whole request must be done, if it has a timeout.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.deadline
+    }
+}

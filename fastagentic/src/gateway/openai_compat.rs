@@ -1,0 +1,464 @@
+//! The HTTP transport for OpenAI-compatible APIs, shared by the OpenAI,
+//! Portkey and LiteLLM gateways.
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt, stream};
+use http::{HeaderMap, HeaderName, HeaderValue, header};
+use serde::de::DeserializeOwned;
+
+use super::GatewayError;
+use super::sse::SseDecoder;
+use crate::Secret;
+use crate::llm::{
+    ChatChunk, ChatRequest, ChatResponse, ChatStream, EmbeddingRequest, EmbeddingResponse,
+};
+
+/// How much of an error body is kept for diagnosis.
+const BODY_SNIPPET: usize = 2048;
+
+/// The process-wide HTTP client: one connection pool for every gateway.
+pub(crate) fn shared_http_client() -> reqwest::Client {
+    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
+    CLIENT
+        .get_or_init(|| {
+            reqwest::Client::builder()
+                .pool_idle_timeout(Duration::from_secs(90))
+                .tcp_nodelay(true)
+                .build()
+                .unwrap_or_default()
+        })
+        .clone()
+}
+
+/// A decoded upstream answer with the response headers it came with, so a
+/// gateway can read its own facts (`x-portkey-*`, `x-litellm-*`).
+#[derive(Debug)]
+pub struct UpstreamReply<T> {
+    /// The decoded body.
+    pub body: T,
+    /// The response headers.
+    pub headers: HeaderMap,
+}
+
+/// A client for an OpenAI-compatible API (`POST {base}/chat/completions`,
+/// `POST {base}/embeddings`).
+///
+/// Headers are built once; each request serializes its body once; streams
+/// keep each chunk's original bytes. Errors are typed: status, the
+/// provider's message and `Retry-After` are kept.
+#[derive(Clone, Debug)]
+pub struct OpenAiCompatClient {
+    provider: Arc<str>,
+    base_url: String,
+    headers: HeaderMap,
+    timeout: Option<Duration>,
+    http: reqwest::Client,
+}
+
+impl OpenAiCompatClient {
+    /// A client for `provider` (a name for messages) at `base_url` (e.g. `https://api.openai.com/v1`).
+    pub fn new(provider: &str, base_url: &str) -> Self {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        headers.insert(
+            header::USER_AGENT,
+            HeaderValue::from_static(concat!("fastagentic-rs/", env!("CARGO_PKG_VERSION"))),
+        );
+        Self {
+            provider: provider.into(),
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            headers,
+            timeout: None,
+            http: shared_http_client(),
+        }
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Changes the base URL.
+    pub fn set_base_url(&mut self, base_url: &str) {
+        self.base_url = base_url.trim_end_matches('/').to_owned();
+    }
+
+    /// Sends `Authorization: Bearer <key>` (marked sensitive, never logged).
+    pub fn set_bearer(&mut self, key: &Secret) {
+        self.set_secret_header(header::AUTHORIZATION, &format!("Bearer {}", key.expose()));
+    }
+
+    /// Sends a header holding a secret (marked sensitive). Invalid values are
+    /// dropped here and reported by [`check_base_url`](Self::check_base_url)'s caller.
+    pub fn set_secret_header(&mut self, name: HeaderName, value: &str) {
+        if let Ok(mut value) = HeaderValue::from_str(value) {
+            value.set_sensitive(true);
+            self.headers.insert(name, value);
+        }
+    }
+
+    /// Sends a header on every request.
+    pub fn set_header(&mut self, name: HeaderName, value: HeaderValue) {
+        self.headers.insert(name, value);
+    }
+
+    /// Removes a header.
+    pub fn remove_header(&mut self, name: &HeaderName) {
+        self.headers.remove(name);
+    }
+
+    /// The headers sent on every request.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// Limits each call: until the whole answer for plain calls, until the
+    /// stream opens for streamed ones.
+    pub fn set_timeout(&mut self, timeout: Option<Duration>) {
+        self.timeout = timeout;
+    }
+
+    /// Uses another `reqwest::Client` (proxies, custom TLS) instead of the shared one.
+    pub fn set_http_client(&mut self, http: reqwest::Client) {
+        self.http = http;
+    }
+
+    /// The provider's name, as used in errors.
+    pub fn provider(&self) -> &str {
+        &self.provider
+    }
+
+    /// Checks that the base URL is an absolute http(s) URL.
+    pub fn check_base_url(&self, gateway: &str, env_hint: &str) -> Result<(), GatewayError> {
+        match reqwest::Url::parse(&self.base_url) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => Ok(()),
+            _ => Err(GatewayError::config(
+                gateway,
+                format!(
+                    "base URL `{}` is not an absolute http(s) URL; set it like `https://api.openai.com/v1`{env_hint}",
+                    self.base_url
+                ),
+            )),
+        }
+    }
+
+    /// `POST {base}/chat/completions`.
+    pub async fn chat(
+        &self,
+        request: &ChatRequest,
+        extra_headers: Option<HeaderMap>,
+    ) -> Result<UpstreamReply<ChatResponse>, GatewayError> {
+        self.post_json("chat/completions", request, extra_headers)
+            .await
+    }
+
+    /// `POST {base}/embeddings`.
+    pub async fn embed(
+        &self,
+        request: &EmbeddingRequest,
+        extra_headers: Option<HeaderMap>,
+    ) -> Result<UpstreamReply<EmbeddingResponse>, GatewayError> {
+        self.post_json("embeddings", request, extra_headers).await
+    }
+
+    /// `POST {base}/chat/completions` with `stream: true` (and usage in the
+    /// last chunk unless the request says otherwise). Returns once the
+    /// upstream answered 2xx; a failure before that is an `Err`, one after
+    /// it an `Err` item in the stream.
+    pub async fn chat_stream(
+        &self,
+        mut request: ChatRequest,
+        extra_headers: Option<HeaderMap>,
+    ) -> Result<(HeaderMap, ChatStream), GatewayError> {
+        request.stream = Some(true);
+        if request.stream_options.is_none() {
+            request.stream_options = Some(serde_json::json!({"include_usage": true}));
+        }
+        let response = self
+            .send("chat/completions", &request, extra_headers)
+            .await?;
+        let headers = response.headers().clone();
+        let chunks = chat_chunks(self.provider.clone(), Box::pin(response.bytes_stream()));
+        Ok((headers, ChatStream::new(chunks)))
+    }
+
+    async fn post_json<B: serde::Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+        extra_headers: Option<HeaderMap>,
+    ) -> Result<UpstreamReply<T>, GatewayError> {
+        let read = async {
+            let response = self.send_inner(path, body, extra_headers).await?;
+            let headers = response.headers().clone();
+            let bytes = response
+                .bytes()
+                .await
+                .map_err(|e| self.connection_error(&e))?;
+            match serde_json::from_slice::<T>(&bytes) {
+                Ok(body) => Ok(UpstreamReply { body, headers }),
+                Err(e) => Err(GatewayError::MalformedResponse {
+                    provider: self.provider.to_string(),
+                    message: e.to_string(),
+                    body: snippet(&bytes),
+                }),
+            }
+        };
+        self.with_timeout(read).await
+    }
+
+    async fn send<B: serde::Serialize>(
+        &self,
+        path: &str,
+        body: &B,
+        extra_headers: Option<HeaderMap>,
+    ) -> Result<reqwest::Response, GatewayError> {
+        self.with_timeout(self.send_inner(path, body, extra_headers))
+            .await
+    }
+
+    async fn with_timeout<T>(
+        &self,
+        fut: impl Future<Output = Result<T, GatewayError>>,
+    ) -> Result<T, GatewayError> {
+        match self.timeout {
+            Some(limit) => {
+                tokio::time::timeout(limit, fut)
+                    .await
+                    .unwrap_or(Err(GatewayError::Timeout {
+                        provider: self.provider.to_string(),
+                        after: limit,
+                    }))
+            }
+            None => fut.await,
+        }
+    }
+
+    async fn send_inner<B: serde::Serialize>(
+        &self,
+        path: &str,
+        body: &B,
+        extra_headers: Option<HeaderMap>,
+    ) -> Result<reqwest::Response, GatewayError> {
+        let body = serde_json::to_vec(body).map_err(|e| GatewayError::MalformedResponse {
+            provider: self.provider.to_string(),
+            message: format!("could not encode the request: {e}"),
+            body: String::new(),
+        })?;
+        let mut headers = self.headers.clone();
+        if let Some(extra) = extra_headers {
+            headers.extend(extra);
+        }
+        let url = format!("{}/{path}", self.base_url);
+        let response = self
+            .http
+            .post(url)
+            .headers(headers)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| self.connection_error(&e))?;
+        if response.status().is_success() {
+            return Ok(response);
+        }
+        Err(self.upstream_error(response).await)
+    }
+
+    fn connection_error(&self, e: &reqwest::Error) -> GatewayError {
+        // `reqwest::Error`'s Display carries the URL, never headers, so no key leaks here.
+        let mut message = e.to_string();
+        let mut source = std::error::Error::source(e);
+        while let Some(inner) = source {
+            message.push_str(": ");
+            message.push_str(&inner.to_string());
+            source = inner.source();
+        }
+        GatewayError::Connection {
+            provider: self.provider.to_string(),
+            message,
+        }
+    }
+
+    async fn upstream_error(&self, response: reqwest::Response) -> GatewayError {
+        let status = response.status().as_u16();
+        let retry_after = retry_after(response.headers());
+        let bytes = response.bytes().await.unwrap_or_default();
+        GatewayError::Upstream {
+            provider: self.provider.to_string(),
+            status,
+            message: error_message(&bytes),
+            body: snippet(&bytes),
+            retry_after,
+        }
+    }
+}
+
+/// Reads `retry-after-ms` or `Retry-After` (in seconds).
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let read = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<f64>().ok())
+    };
+    if let Some(ms) = read("retry-after-ms").filter(|ms| ms.is_finite() && *ms >= 0.0) {
+        return Some(Duration::from_secs_f64(ms / 1000.0));
+    }
+    read("retry-after")
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(Duration::from_secs_f64)
+}
+
+/// The provider's own error message: `{"error": {"message"}}`, `{"error": "..."}`,
+/// `{"message"}`, Portkey's `{"errors": [...]}` list, or the body's text.
+pub(crate) fn error_message(body: &[u8]) -> String {
+    if let Ok(json) = serde_json::from_slice::<serde_json::Value>(body) {
+        let candidates = [
+            json.pointer("/error/message"),
+            json.get("error").filter(|e| e.is_string()),
+            json.get("message"),
+            json.get("detail"),
+        ];
+        if let Some(text) = candidates.into_iter().flatten().find_map(|v| v.as_str()) {
+            let mut message = text.to_owned();
+            if let Some(errors) = json.get("errors").and_then(|e| e.as_array()) {
+                let list: Vec<String> = errors
+                    .iter()
+                    .map(|e| e.as_str().map_or_else(|| e.to_string(), str::to_owned))
+                    .collect();
+                message.push_str(&format!(" ({})", list.join("; ")));
+            }
+            return message;
+        }
+    }
+    let text = snippet(body);
+    if text.trim().is_empty() {
+        "no error message in the response".to_owned()
+    } else {
+        text
+    }
+}
+
+fn snippet(bytes: &[u8]) -> String {
+    let end = bytes.len().min(BODY_SNIPPET);
+    String::from_utf8_lossy(&bytes[..end]).into_owned()
+}
+
+struct ChunkReader<S> {
+    body: S,
+    decoder: SseDecoder,
+    provider: Arc<str>,
+    chunks: usize,
+    done: bool,
+}
+
+/// Turns an SSE body into chat chunks. The stream must end with
+/// `data: [DONE]`; ending without it is reported as an interruption.
+fn chat_chunks<S>(
+    provider: Arc<str>,
+    body: S,
+) -> impl Stream<Item = Result<ChatChunk, GatewayError>> + Send
+where
+    S: Stream<Item = Result<Bytes, reqwest::Error>> + Send + Unpin + 'static,
+{
+    let reader = ChunkReader {
+        body,
+        decoder: SseDecoder::default(),
+        provider,
+        chunks: 0,
+        done: false,
+    };
+    stream::unfold(reader, |mut r| async move {
+        if r.done {
+            return None;
+        }
+        loop {
+            if let Some(data) = r.decoder.next_data() {
+                if data.as_ref() == b"[DONE]" {
+                    return None;
+                }
+                let item = r.decode(data);
+                r.done = item.is_err();
+                return Some((item, r));
+            }
+            match r.body.next().await {
+                Some(Ok(bytes)) => r.decoder.push(&bytes),
+                Some(Err(e)) => {
+                    let message = format!("connection lost: {e}");
+                    return Some((Err(r.interrupted(message)), r));
+                }
+                None => {
+                    let message = if r.decoder.has_partial() {
+                        "the stream ended in the middle of an event".to_owned()
+                    } else {
+                        "the stream ended without `data: [DONE]`".to_owned()
+                    };
+                    return Some((Err(r.interrupted(message)), r));
+                }
+            }
+        }
+    })
+}
+
+impl<S> ChunkReader<S> {
+    fn interrupted(&mut self, message: String) -> GatewayError {
+        self.done = true;
+        GatewayError::StreamInterrupted {
+            provider: self.provider.to_string(),
+            chunks: self.chunks,
+            message,
+        }
+    }
+
+    fn decode(&mut self, data: Bytes) -> Result<ChatChunk, GatewayError> {
+        match ChatChunk::from_json_bytes(data.clone()) {
+            Ok(chunk)
+                if chunk.choices.is_empty()
+                    && chunk.usage.is_none()
+                    && chunk.extra.contains_key("error") =>
+            {
+                Err(self.interrupted(error_message(&data)))
+            }
+            Ok(chunk) => {
+                self.chunks += 1;
+                Ok(chunk)
+            }
+            Err(e) => Err(self.interrupted(format!("unreadable chunk ({e}): {}", snippet(&data)))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_provider_messages() {
+        assert_eq!(
+            error_message(br#"{"error":{"message":"bad key","type":"auth"}}"#),
+            "bad key"
+        );
+        assert_eq!(error_message(br#"{"error":"nope"}"#), "nope");
+        assert_eq!(
+            error_message(br#"{"status":"failure","message":"Invalid config passed","errors":["path: strategy,mode, message: bad"]}"#),
+            "Invalid config passed (path: strategy,mode, message: bad)"
+        );
+        assert_eq!(error_message(b"<html>oops</html>"), "<html>oops</html>");
+        assert_eq!(error_message(b""), "no error message in the response");
+    }
+
+    #[test]
+    fn reads_retry_after() {
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", HeaderValue::from_static("2"));
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(2)));
+        h.insert("retry-after-ms", HeaderValue::from_static("150"));
+        assert_eq!(retry_after(&h), Some(Duration::from_millis(150)));
+    }
+}

@@ -1,0 +1,71 @@
+//! What a hook sees.
+
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::HookEvent;
+use crate::llm::{Extra, Message, Usage};
+
+/// A failure, as hooks see it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ErrorInfo {
+    /// The stable error type (`upstream_error`, `validation_error`, ...).
+    pub kind: String,
+    /// The message.
+    pub message: String,
+    /// The HTTP status the request fails with.
+    pub status: u16,
+}
+
+/// Everything a hook can read about the moment it runs.
+///
+/// Fields not relevant to an event are empty: `usage` is filled for
+/// `on_llm_end`, `request` for `on_request` and `on_llm_start`, and so on.
+#[derive(Clone, Debug)]
+pub struct HookContext {
+    /// The event being handled.
+    pub event: HookEvent,
+    /// The run (one per endpoint request); the same across all hooks of a request.
+    pub run_id: Uuid,
+    /// The endpoint's name ("" for `on_startup`/`on_shutdown`).
+    pub endpoint: String,
+    /// The user the request runs as, if known.
+    pub user_id: Option<String>,
+    /// The endpoint's input (`on_request`) or the chat request (`on_llm_start`, `on_llm_end`), as JSON.
+    pub request: Option<Value>,
+    /// The endpoint's output (`on_response`) or the chat response (`on_llm_end`), as JSON.
+    pub response: Option<Value>,
+    /// The chat messages of the LLM call.
+    pub messages: Vec<Message>,
+    /// The model asked for (`on_llm_start`) or that answered (`on_llm_end`).
+    pub model: Option<String>,
+    /// Tokens and cost of the LLM call.
+    pub usage: Usage,
+    /// Facts from the gateway, one section per gateway (`metadata["portkey"]`,
+    /// `metadata["litellm"]`, `metadata["demo"]`).
+    pub metadata: Extra,
+    /// The failure, for `on_error`.
+    pub error: Option<ErrorInfo>,
+    /// How many times the LLM call was retried so far.
+    pub retry_count: u32,
+}
+
+impl HookContext {
+    /// An empty context for `event` in run `run_id` of `endpoint`.
+    pub fn new(event: HookEvent, run_id: Uuid, endpoint: impl Into<String>) -> Self {
+        Self {
+            event,
+            run_id,
+            endpoint: endpoint.into(),
+            user_id: None,
+            request: None,
+            response: None,
+            messages: Vec::new(),
+            model: None,
+            usage: Usage::default(),
+            metadata: Extra::new(),
+            error: None,
+            retry_count: 0,
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! Serving one endpoint: body, input, hooks, the function, the reply.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::RawPathParams;
+use axum::response::{IntoResponse, Response};
+use futures_util::FutureExt;
+use http::{HeaderValue, Request, StatusCode, header};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::sse::sse_body;
+use crate::context::AgentContext;
+use crate::endpoint::{EndpointRegistration, EndpointReply, InputBody};
+use crate::error::AgentError;
+use crate::gateway::{CallContext, LlmGateway};
+use crate::hooks::{ErrorInfo, HookContext, HookEvent, HookSet};
+use crate::llm::{LlmClient, PriceTable};
+
+/// Everything an endpoint needs per request, built once at start-up.
+pub(crate) struct EndpointRuntime {
+    pub registration: &'static EndpointRegistration,
+    pub name: Arc<str>,
+    pub gateway: Arc<dyn LlmGateway>,
+    pub hooks: Arc<HookSet>,
+    pub prices: Arc<PriceTable>,
+    pub body_limit: usize,
+    pub timeout: Option<Duration>,
+    pub has_path_params: bool,
+}
+
+const RUN_ID_HEADER: &str = "x-fastagentic-run-id";
+
+/// Runs one request of an endpoint.
+pub(crate) async fn serve_endpoint(
+    runtime: Arc<EndpointRuntime>,
+    params: Option<RawPathParams>,
+    request: Request<Body>,
+) -> Response {
+    let run_id = Uuid::new_v4();
+    let started = Instant::now();
+    let result = match runtime.timeout {
+        Some(limit) => tokio::time::timeout(limit, run(&runtime, run_id, params, request))
+            .await
+            .unwrap_or_else(|_| {
+                Err(AgentError::new(
+                    504,
+                    "request_timeout",
+                    format!("the request took longer than {limit:?}"),
+                ))
+            }),
+        None => run(&runtime, run_id, params, request).await,
+    };
+    let mut response = match result {
+        Ok(response) => response,
+        Err(error) => {
+            if !error.hooks_notified() && runtime.hooks.has(HookEvent::OnError) {
+                let mut ctx = HookContext::new(HookEvent::OnError, run_id, &*runtime.name);
+                ctx.error = Some(ErrorInfo {
+                    kind: error.kind().to_owned(),
+                    message: error.message().to_owned(),
+                    status: error.status(),
+                });
+                let _ = runtime.hooks.run(HookEvent::OnError, &mut ctx).await;
+            }
+            tracing::debug!(endpoint = %runtime.name, %run_id, status = error.status(), "{error}");
+            error.into_response()
+        }
+    };
+    if let Ok(value) = HeaderValue::from_str(&run_id.to_string()) {
+        response.headers_mut().insert(RUN_ID_HEADER, value);
+    }
+    tracing::trace!(endpoint = %runtime.name, %run_id, elapsed_us = started.elapsed().as_micros() as u64, "served");
+    response
+}
+
+async fn run(
+    runtime: &EndpointRuntime,
+    run_id: Uuid,
+    params: Option<RawPathParams>,
+    request: Request<Body>,
+) -> Result<Response, AgentError> {
+    check_content_type(&request)?;
+    let bytes = read_body(request.into_body(), runtime.body_limit).await?;
+
+    let mut user_id = None;
+    let input = if runtime.has_path_params || runtime.hooks.has(HookEvent::OnRequest) {
+        let mut value = crate::endpoint::parse_json_body(&bytes)?;
+        if let (Some(params), Value::Object(object)) = (&params, &mut value) {
+            for (name, param) in params {
+                object.insert(name.to_owned(), Value::String(param.to_owned()));
+            }
+        }
+        if runtime.hooks.has(HookEvent::OnRequest) {
+            let mut ctx = HookContext::new(HookEvent::OnRequest, run_id, &*runtime.name);
+            ctx.request = Some(value);
+            runtime
+                .hooks
+                .run(HookEvent::OnRequest, &mut ctx)
+                .await
+                .map_err(|r| {
+                    AgentError::new(r.status, "rejected", r.message)
+                        .with_details(serde_json::json!({"hook": r.hook}))
+                })?;
+            user_id = ctx.user_id;
+            value = ctx.request.unwrap_or(Value::Null);
+        }
+        InputBody::Json(value)
+    } else {
+        InputBody::Bytes(bytes)
+    };
+
+    let call = CallContext::new(run_id, runtime.name.clone())
+        .with_user(AgentContext::user_arc(user_id.clone()))
+        .with_deadline(runtime.timeout.map(|t| Instant::now() + t));
+    let llm = LlmClient::new(
+        runtime.gateway.clone(),
+        runtime.hooks.clone(),
+        runtime.prices.clone(),
+        call,
+    );
+    let ctx = AgentContext::new(llm);
+
+    let reply = AssertUnwindSafe((runtime.registration.handler)(ctx, input))
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|_| {
+            tracing::error!(endpoint = %runtime.name, %run_id, "the endpoint function panicked");
+            Err(AgentError::internal(
+                "the endpoint failed unexpectedly (it panicked); see the server log",
+            ))
+        })?;
+
+    match reply {
+        EndpointReply::Json(output) => {
+            let body = if runtime.hooks.has(HookEvent::OnResponse) {
+                let mut ctx = HookContext::new(HookEvent::OnResponse, run_id, &*runtime.name);
+                ctx.user_id = user_id;
+                ctx.response = Some(output.to_json_value().map_err(AgentError::internal)?);
+                runtime
+                    .hooks
+                    .run(HookEvent::OnResponse, &mut ctx)
+                    .await
+                    .map_err(|r| {
+                        AgentError::new(r.status, "rejected", r.message)
+                            .with_details(serde_json::json!({"hook": r.hook}))
+                    })?;
+                serde_json::to_vec(&ctx.response.unwrap_or(Value::Null))
+                    .map_err(AgentError::internal)?
+            } else {
+                output.to_json_bytes().map_err(AgentError::internal)?
+            };
+            Ok((
+                [(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                )],
+                body,
+            )
+                .into_response())
+        }
+        EndpointReply::Stream(events) => Ok((
+            StatusCode::OK,
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/event-stream"),
+                ),
+                (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+                (
+                    http::HeaderName::from_static("x-accel-buffering"),
+                    HeaderValue::from_static("no"),
+                ),
+            ],
+            sse_body(events),
+        )
+            .into_response()),
+    }
+}
+
+fn check_content_type(request: &Request<Body>) -> Result<(), AgentError> {
+    let Some(value) = request.headers().get(header::CONTENT_TYPE) else {
+        return Ok(());
+    };
+    let mime = value
+        .to_str()
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if mime == "application/json" || mime.ends_with("+json") {
+        Ok(())
+    } else {
+        Err(AgentError::new(
+            415,
+            "unsupported_media_type",
+            format!("send the body as JSON with `Content-Type: application/json`, not `{mime}`"),
+        ))
+    }
+}
+
+async fn read_body(body: Body, limit: usize) -> Result<bytes::Bytes, AgentError> {
+    let too_large = || {
+        AgentError::new(
+            413,
+            "payload_too_large",
+            format!("the request body is larger than the limit of {limit} bytes"),
+        )
+        .with_details(serde_json::json!({"limit": limit}))
+    };
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
+        Err(e) => Err(AgentError::new(
+            400,
+            "bad_request",
+            format!("could not read the request body: {e}"),
+        )),
+    }
+}

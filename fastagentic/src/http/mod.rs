@@ -1,0 +1,15 @@
+//! The HTTP edge: routes for endpoints, one JSON error shape, health,
+//! OpenAPI and the docs page.
+
+mod docs_page;
+mod endpoint_route;
+mod error_response;
+mod health;
+mod openapi;
+mod sse;
+
+pub(crate) use docs_page::docs_page;
+pub(crate) use endpoint_route::{EndpointRuntime, serve_endpoint};
+pub(crate) use error_response::{method_not_allowed, not_found};
+pub(crate) use health::{Readiness, health, ready};
+pub(crate) use openapi::{ApiInfo, openapi_document};

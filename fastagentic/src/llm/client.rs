@@ -1,0 +1,277 @@
+//! `LlmClient`: what `ctx.llm()` returns; runs the LLM hooks around the gateway.
+
+use std::sync::Arc;
+
+use futures_util::{StreamExt, stream};
+
+use super::{
+    ChatRequest, ChatResponse, ChatStream, EmbeddingRequest, EmbeddingResponse, Extra, PriceTable,
+    Usage,
+};
+use crate::gateway::{CallContext, GatewayError, LlmGateway};
+use crate::hooks::{ErrorInfo, HookContext, HookEvent, HookSet};
+
+/// A client bound to one endpoint's gateway and one run: every call goes
+/// through the gateway, with `on_llm_start`, `on_llm_end` and `on_error`
+/// hooks around it and the cost filled from the price table.
+#[derive(Clone)]
+pub struct LlmClient {
+    gateway: Arc<dyn LlmGateway>,
+    hooks: Arc<HookSet>,
+    prices: Arc<PriceTable>,
+    call: CallContext,
+}
+
+impl std::fmt::Debug for LlmClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LlmClient")
+            .field("gateway", &self.gateway.name())
+            .field("call", &self.call)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LlmClient {
+    pub(crate) fn new(
+        gateway: Arc<dyn LlmGateway>,
+        hooks: Arc<HookSet>,
+        prices: Arc<PriceTable>,
+        call: CallContext,
+    ) -> Self {
+        Self {
+            gateway,
+            hooks,
+            prices,
+            call,
+        }
+    }
+
+    /// A client with no hooks, for use outside an app (scripts, tests).
+    pub fn standalone(gateway: Arc<dyn LlmGateway>) -> Self {
+        Self::new(
+            gateway,
+            Arc::default(),
+            Arc::new(PriceTable::default()),
+            CallContext::detached(),
+        )
+    }
+
+    /// The gateway's name.
+    pub fn gateway_name(&self) -> &str {
+        self.gateway.name()
+    }
+
+    /// The call context every call of this client carries.
+    pub fn call_context(&self) -> &CallContext {
+        &self.call
+    }
+
+    /// One chat completion.
+    pub async fn chat(&self, request: ChatRequest) -> Result<ChatResponse, GatewayError> {
+        let request = self.before(request).await?;
+        let messages = self
+            .hooks
+            .has(HookEvent::OnLlmEnd)
+            .then(|| request.messages.clone());
+        let asked_model = request.model.clone();
+        match self.gateway.chat(&self.call, request).await {
+            Ok(mut response) => {
+                let model = if response.model.is_empty() {
+                    asked_model
+                } else {
+                    response.model.clone()
+                };
+                let usage = response.usage.get_or_insert_with(Usage::default);
+                self.fill_cost(&model, usage, &mut response.gateway_metadata);
+                if let Some(messages) = messages {
+                    let mut ctx = self.context(HookEvent::OnLlmEnd);
+                    ctx.messages = messages;
+                    ctx.model = Some(model);
+                    ctx.usage = response.usage.clone().unwrap_or_default();
+                    ctx.metadata = response.gateway_metadata.clone();
+                    ctx.response = serde_json::to_value(&response).ok();
+                    self.run_end(ctx).await;
+                }
+                Ok(response)
+            }
+            Err(error) => Err(self.failed(error).await),
+        }
+    }
+
+    /// A streamed chat completion. `on_llm_end` runs when the stream ends,
+    /// with the usage of its last chunk and the text it carried.
+    pub async fn chat_stream(&self, request: ChatRequest) -> Result<ChatStream, GatewayError> {
+        let request = self.before(request).await?;
+        let asked_model = request.model.clone();
+        let messages = self
+            .hooks
+            .has(HookEvent::OnLlmEnd)
+            .then(|| request.messages.clone());
+        let upstream = match self.gateway.chat_stream(&self.call, request).await {
+            Ok(stream) => stream,
+            Err(error) => return Err(self.failed(error).await),
+        };
+        let metadata = upstream.gateway_metadata.clone();
+        let client = self.clone();
+        let observed = Observed {
+            upstream,
+            client,
+            messages,
+            model: asked_model,
+            usage: None,
+            text: String::new(),
+            metadata: metadata.clone(),
+            finished: false,
+        };
+        let chunks = stream::unfold(observed, |mut o| async move {
+            if o.finished {
+                return None;
+            }
+            match o.upstream.next().await {
+                Some(Ok(mut chunk)) => {
+                    if !chunk.model.is_empty() && o.model != chunk.model {
+                        o.model.clone_from(&chunk.model);
+                    }
+                    if let Some(usage) = chunk.usage.as_mut() {
+                        if usage.cost.is_none() {
+                            usage.cost = o.client.prices.cost(&o.model, usage);
+                        }
+                        o.usage = Some(usage.clone());
+                    }
+                    if o.messages.is_some() {
+                        o.text.push_str(chunk.delta_text());
+                    }
+                    Some((Ok(chunk), o))
+                }
+                Some(Err(error)) => {
+                    o.finished = true;
+                    let error = o.client.failed(error).await;
+                    Some((Err(error), o))
+                }
+                None => {
+                    o.finished = true;
+                    o.end().await;
+                    None
+                }
+            }
+        });
+        let mut stream = ChatStream::new(chunks);
+        stream.gateway_metadata = metadata;
+        Ok(stream)
+    }
+
+    /// Embeddings.
+    pub async fn embed(
+        &self,
+        request: EmbeddingRequest,
+    ) -> Result<EmbeddingResponse, GatewayError> {
+        match self.gateway.embed(&self.call, request).await {
+            Ok(mut response) => {
+                if let Some(usage) = response.usage.as_mut() {
+                    self.fill_cost(
+                        &response.model.clone(),
+                        usage,
+                        &mut response.gateway_metadata,
+                    );
+                }
+                Ok(response)
+            }
+            Err(error) => Err(self.failed(error).await),
+        }
+    }
+
+    fn context(&self, event: HookEvent) -> HookContext {
+        let mut ctx = HookContext::new(event, self.call.run_id(), self.call.endpoint());
+        ctx.user_id = self.call.user_id().map(str::to_owned);
+        ctx
+    }
+
+    /// Runs `on_llm_start`, which may replace or reject the request.
+    async fn before(&self, request: ChatRequest) -> Result<ChatRequest, GatewayError> {
+        if !self.hooks.has(HookEvent::OnLlmStart) {
+            return Ok(request);
+        }
+        let mut ctx = self.context(HookEvent::OnLlmStart);
+        ctx.model = Some(request.model.clone());
+        ctx.messages = request.messages.clone();
+        let original = serde_json::to_value(&request).ok();
+        ctx.request = original.clone();
+        if let Err(rejection) = self.hooks.run(HookEvent::OnLlmStart, &mut ctx).await {
+            return Err(GatewayError::Rejected {
+                status: rejection.status,
+                message: rejection.message,
+            });
+        }
+        match ctx.request {
+            Some(changed) if Some(&changed) != original.as_ref() => serde_json::from_value(changed).map_err(|e| {
+                GatewayError::config(self.gateway.name(), format!("an on_llm_start hook returned a request that is not a chat request: {e}"))
+            }),
+            _ => Ok(request),
+        }
+    }
+
+    fn fill_cost(&self, model: &str, usage: &mut Usage, metadata: &mut Extra) {
+        if usage.total_tokens == 0 {
+            usage.total_tokens = usage.input_tokens + usage.output_tokens;
+        }
+        if usage.cost.is_none() {
+            usage.cost = self.prices.cost(model, usage);
+        }
+        if let (Some(cost), Some(serde_json::Value::Object(section))) =
+            (usage.cost, metadata.get_mut(self.gateway.name()))
+        {
+            section.entry("cost").or_insert(serde_json::json!(cost));
+        }
+    }
+
+    async fn run_end(&self, mut ctx: HookContext) {
+        // on_llm_end cannot reject: the call has happened and been paid for.
+        let _ = self.hooks.run(HookEvent::OnLlmEnd, &mut ctx).await;
+    }
+
+    /// Runs `on_error` and hands the error back.
+    pub(crate) async fn failed(&self, error: GatewayError) -> GatewayError {
+        if self.hooks.has(HookEvent::OnError) {
+            let mut ctx = self.context(HookEvent::OnError);
+            ctx.error = Some(ErrorInfo {
+                kind: error.kind().to_owned(),
+                message: error.to_string(),
+                status: crate::error::gateway_status(&error),
+            });
+            let _ = self.hooks.run(HookEvent::OnError, &mut ctx).await;
+        }
+        error
+    }
+}
+
+/// A stream being watched for its usage and text, for `on_llm_end`.
+struct Observed {
+    upstream: ChatStream,
+    client: LlmClient,
+    messages: Option<Vec<super::Message>>,
+    model: String,
+    usage: Option<Usage>,
+    text: String,
+    metadata: Extra,
+    finished: bool,
+}
+
+impl Observed {
+    async fn end(&mut self) {
+        let Some(messages) = self.messages.take() else {
+            return;
+        };
+        let mut ctx = self.client.context(HookEvent::OnLlmEnd);
+        ctx.messages = messages;
+        ctx.model = Some(self.model.clone());
+        let mut usage = self.usage.take().unwrap_or_default();
+        let mut metadata = std::mem::take(&mut self.metadata);
+        self.client
+            .fill_cost(&self.model, &mut usage, &mut metadata);
+        ctx.usage = usage;
+        ctx.metadata = metadata;
+        ctx.response =
+            Some(serde_json::json!({"model": self.model, "text": std::mem::take(&mut self.text)}));
+        self.client.run_end(ctx).await;
+    }
+}

@@ -1,0 +1,484 @@
+//! `MockProvider`: an OpenAI-compatible server on an ephemeral loopback port.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use bytes::Bytes;
+use futures_util::stream;
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+use super::mock_reply::{MockReply, ReplyBody};
+
+/// A request the mock received.
+#[derive(Clone, Debug)]
+pub struct CapturedRequest {
+    /// The path (`/v1/chat/completions`).
+    pub path: String,
+    /// The headers, names lower-case.
+    pub headers: HeaderMap,
+    /// The body as JSON (`Null` when it was not JSON).
+    pub body: Value,
+    /// When it arrived.
+    pub received_at: Instant,
+}
+
+impl CapturedRequest {
+    /// A header's value as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The `model` of the body.
+    pub fn model(&self) -> Option<&str> {
+        self.body.get("model").and_then(Value::as_str)
+    }
+}
+
+#[derive(Default)]
+struct Script {
+    queue: VecDeque<MockReply>,
+    per_model_queue: HashMap<String, VecDeque<MockReply>>,
+    per_model: HashMap<String, MockReply>,
+    default: Option<MockReply>,
+}
+
+#[derive(Default)]
+struct MockState {
+    script: Mutex<Script>,
+    captured: Mutex<Vec<CapturedRequest>>,
+    streams_completed: AtomicUsize,
+    streams_dropped: AtomicUsize,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A real OpenAI-compatible HTTP server on `127.0.0.1:<ephemeral>` with
+/// scriptable replies and faults, capturing every request it receives.
+///
+/// Serves `POST /v1/chat/completions` (plain and streamed),
+/// `POST /v1/embeddings` and `GET /v1/models`. Replies are chosen in this
+/// order: the queue for the request's model, the persistent reply for that
+/// model, the global queue, the default (an echo).
+///
+/// ```
+/// # tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
+/// use fastagentic::testing::{MockProvider, MockReply};
+/// use fastagentic::{AgentContext, ChatRequest, OpenAiGateway};
+///
+/// let mock = MockProvider::start().await;
+/// mock.push(MockReply::text("hello"));
+/// let ctx = AgentContext::standalone(OpenAiGateway::new("sk-test").base_url(mock.base_url()));
+/// let reply = ctx.llm().chat(ChatRequest::new("gpt-4o-mini").user("hi")).await.unwrap();
+/// assert_eq!(reply.text(), "hello");
+/// assert_eq!(mock.requests()[0].header("authorization"), Some("Bearer sk-test"));
+/// # });
+/// ```
+pub struct MockProvider {
+    addr: SocketAddr,
+    state: Arc<MockState>,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl std::fmt::Debug for MockProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockProvider")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MockProvider {
+    /// Starts a mock on a free loopback port.
+    ///
+    /// # Panics
+    /// When no loopback port can be bound (a broken test environment).
+    pub async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap_or_else(|e| panic!("MockProvider: cannot bind a loopback port: {e}"));
+        let addr = listener
+            .local_addr()
+            .unwrap_or_else(|e| panic!("MockProvider: no local address: {e}"));
+        let state = Arc::new(MockState::default());
+        let router = Router::new()
+            .route("/v1/chat/completions", post(chat))
+            .route("/chat/completions", post(chat))
+            .route("/v1/embeddings", post(embeddings))
+            .route("/embeddings", post(embeddings))
+            .route("/v1/models", get(models))
+            .with_state(state.clone());
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, router)
+                .with_graceful_shutdown(async move {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        Self {
+            addr,
+            state,
+            shutdown: Some(tx),
+        }
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// `http://127.0.0.1:<port>/v1`, the base URL for OpenAI-compatible clients.
+    pub fn base_url(&self) -> String {
+        format!("http://{}/v1", self.addr)
+    }
+
+    /// The address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Queues a reply for the next request (any model).
+    pub fn push(&self, reply: MockReply) {
+        lock(&self.state.script).queue.push_back(reply);
+    }
+
+    /// Queues a reply for the next request for `model`.
+    pub fn push_for_model(&self, model: &str, reply: MockReply) {
+        lock(&self.state.script)
+            .per_model_queue
+            .entry(model.to_owned())
+            .or_default()
+            .push_back(reply);
+    }
+
+    /// Answers every request for `model` with `reply` (after that model's queue).
+    pub fn on_model(&self, model: &str, reply: MockReply) {
+        lock(&self.state.script)
+            .per_model
+            .insert(model.to_owned(), reply);
+    }
+
+    /// Replaces the default reply (an echo).
+    pub fn set_default(&self, reply: MockReply) {
+        lock(&self.state.script).default = Some(reply);
+    }
+
+    /// Every request received so far, in order.
+    pub fn requests(&self) -> Vec<CapturedRequest> {
+        lock(&self.state.captured).clone()
+    }
+
+    /// How many requests arrived.
+    pub fn request_count(&self) -> usize {
+        lock(&self.state.captured).len()
+    }
+
+    /// How many requests asked for `model`.
+    pub fn requests_for_model(&self, model: &str) -> usize {
+        lock(&self.state.captured)
+            .iter()
+            .filter(|r| r.model() == Some(model))
+            .count()
+    }
+
+    /// Streams sent to the end.
+    pub fn streams_completed(&self) -> usize {
+        self.state.streams_completed.load(Ordering::SeqCst)
+    }
+
+    /// Streams whose client went away (or that were cut) before the end.
+    pub fn streams_dropped(&self) -> usize {
+        self.state.streams_dropped.load(Ordering::SeqCst)
+    }
+
+    /// Forgets the captured requests.
+    pub fn clear_requests(&self) {
+        lock(&self.state.captured).clear();
+    }
+}
+
+impl Drop for MockProvider {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+impl MockState {
+    async fn capture(&self, request: Request) -> CapturedRequest {
+        let path = request.uri().path().to_owned();
+        let headers = request.headers().clone();
+        let bytes = axum::body::to_bytes(request.into_body(), 64 * 1024 * 1024)
+            .await
+            .unwrap_or_default();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        let captured = CapturedRequest {
+            path,
+            headers,
+            body,
+            received_at: Instant::now(),
+        };
+        lock(&self.captured).push(captured.clone());
+        captured
+    }
+
+    fn next_reply(&self, model: &str) -> MockReply {
+        let mut script = lock(&self.script);
+        if let Some(reply) = script
+            .per_model_queue
+            .get_mut(model)
+            .and_then(VecDeque::pop_front)
+        {
+            return reply;
+        }
+        if let Some(reply) = script.per_model.get(model) {
+            return reply.clone();
+        }
+        if let Some(reply) = script.queue.pop_front() {
+            return reply;
+        }
+        script.default.clone().unwrap_or_default()
+    }
+}
+
+fn with_headers(mut response: Response, reply: &MockReply) -> Response {
+    for (name, value) in &reply.headers {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::try_from(name.as_str()),
+            HeaderValue::from_str(value),
+        ) {
+            response.headers_mut().append(name, value);
+        }
+    }
+    response
+}
+
+fn reply_text(reply: &MockReply, body: &Value) -> Vec<String> {
+    match &reply.body {
+        ReplyBody::Text(text) => text.split_inclusive(' ').map(str::to_owned).collect(),
+        ReplyBody::Chunks(chunks) => chunks.clone(),
+        _ => {
+            let last_user = body
+                .get("messages")
+                .and_then(Value::as_array)
+                .and_then(|m| {
+                    m.iter()
+                        .rev()
+                        .find(|m| m.get("role").and_then(Value::as_str) == Some("user"))
+                })
+                .and_then(|m| m.get("content"))
+                .map(|c| c.as_str().map_or_else(|| c.to_string(), str::to_owned))
+                .unwrap_or_default();
+            format!("Mock reply to: {last_user}")
+                .split_inclusive(' ')
+                .map(str::to_owned)
+                .collect()
+        }
+    }
+}
+
+fn words(text: &str) -> u64 {
+    text.split_whitespace().count() as u64
+}
+
+async fn chat(State(state): State<Arc<MockState>>, request: Request) -> Response {
+    let captured = state.capture(request).await;
+    let body = captured.body;
+    let asked = body
+        .get("model")
+        .and_then(Value::as_str)
+        .unwrap_or("mock-model")
+        .to_owned();
+    let reply = state.next_reply(&asked);
+    if !reply.delay.is_zero() {
+        tokio::time::sleep(reply.delay).await;
+    }
+    let model = reply.model.clone().unwrap_or(asked);
+    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    match &reply.body {
+        ReplyBody::Error(message) => {
+            let kind = if reply.status == 429 {
+                "rate_limit_error"
+            } else {
+                "server_error"
+            };
+            let json = json!({"error": {"message": message, "type": kind, "code": reply.status}});
+            return with_headers((status, axum::Json(json)).into_response(), &reply);
+        }
+        ReplyBody::Raw(text, content_type) => {
+            let response = (
+                status,
+                [(header::CONTENT_TYPE, content_type.clone())],
+                text.clone(),
+            )
+                .into_response();
+            return with_headers(response, &reply);
+        }
+        _ => {}
+    }
+    let pieces = reply_text(&reply, &body);
+    let text: String = pieces.concat();
+    let prompt_words: u64 = body
+        .get("messages")
+        .and_then(Value::as_array)
+        .map(|m| {
+            m.iter()
+                .map(|m| m.get("content").and_then(Value::as_str).map_or(0, words))
+                .sum()
+        })
+        .unwrap_or(0);
+    let (input, output) = reply.usage.unwrap_or((prompt_words, words(&text)));
+    let usage = json!({"prompt_tokens": input, "completion_tokens": output, "total_tokens": input + output});
+
+    if body.get("stream").and_then(Value::as_bool) == Some(true) {
+        let include_usage = body
+            .pointer("/stream_options/include_usage")
+            .and_then(Value::as_bool)
+            == Some(true);
+        let response = Response::builder()
+            .status(status)
+            .header(header::CONTENT_TYPE, "text/event-stream")
+            .header(header::CACHE_CONTROL, "no-cache")
+            .body(Body::from_stream(sse_frames(
+                state.clone(),
+                model,
+                pieces,
+                include_usage.then_some(usage),
+                &reply,
+            )))
+            .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response());
+        return with_headers(response, &reply);
+    }
+    let json = json!({
+        "id": "chatcmpl-mock",
+        "object": "chat.completion",
+        "created": 1_700_000_000,
+        "model": model,
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+        "usage": usage,
+    });
+    with_headers((status, axum::Json(json)).into_response(), &reply)
+}
+
+/// Counts a stream as completed or dropped when its body is dropped.
+struct StreamGuard {
+    state: Arc<MockState>,
+    completed: bool,
+}
+
+impl Drop for StreamGuard {
+    fn drop(&mut self) {
+        let counter = if self.completed {
+            &self.state.streams_completed
+        } else {
+            &self.state.streams_dropped
+        };
+        counter.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+fn sse_frames(
+    state: Arc<MockState>,
+    model: String,
+    pieces: Vec<String>,
+    usage: Option<Value>,
+    reply: &MockReply,
+) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
+    let chunk = |delta: Value, finish: Value| {
+        json!({"id": "chatcmpl-mock", "object": "chat.completion.chunk", "created": 1_700_000_000, "model": model,
+               "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
+    };
+    let mut frames: Vec<Value> = Vec::new();
+    for (i, piece) in pieces.iter().enumerate() {
+        let delta = if i == 0 {
+            json!({"role": "assistant", "content": piece})
+        } else {
+            json!({"content": piece})
+        };
+        frames.push(chunk(delta, Value::Null));
+    }
+    frames.push(chunk(json!({}), json!("stop")));
+    if let Some(usage) = usage {
+        frames.push(json!({"id": "chatcmpl-mock", "object": "chat.completion.chunk", "created": 1_700_000_000, "model": model, "choices": [], "usage": usage}));
+    }
+    let mut encoded: Vec<Bytes> = frames
+        .iter()
+        .map(|f| Bytes::from(format!("data: {f}\n\n")))
+        .collect();
+    encoded.push(Bytes::from_static(b"data: [DONE]\n\n"));
+    let drop_after = reply.drop_after;
+    let interval = reply.chunk_interval;
+    let guard = StreamGuard {
+        state,
+        completed: false,
+    };
+    stream::unfold(
+        (encoded.into_iter().enumerate(), guard),
+        move |(mut frames, mut guard)| async move {
+            let (i, frame) = frames.next()?;
+            if i > 0 && !interval.is_zero() {
+                tokio::time::sleep(interval).await;
+            }
+            if drop_after == Some(i) {
+                return Some((
+                    Err(std::io::Error::other("mock provider cut the stream")),
+                    (frames, guard),
+                ));
+            }
+            if frames.len() == 0 {
+                guard.completed = true;
+            }
+            Some((Ok(frame), (frames, guard)))
+        },
+    )
+}
+
+async fn embeddings(State(state): State<Arc<MockState>>, request: Request) -> Response {
+    let captured = state.capture(request).await;
+    let model = captured.model().unwrap_or("mock-embedding").to_owned();
+    let reply = state.next_reply(&model);
+    if reply.status >= 400 {
+        let status =
+            StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        return with_headers(
+            (
+                status,
+                axum::Json(json!({"error": {"message": "mock provider failure"}})),
+            )
+                .into_response(),
+            &reply,
+        );
+    }
+    let inputs: Vec<String> = match captured.body.get("input") {
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+            .collect(),
+        Some(Value::String(s)) => vec![s.clone()],
+        _ => Vec::new(),
+    };
+    let data: Vec<Value> = inputs
+        .iter()
+        .enumerate()
+        .map(|(i, text)| json!({"object": "embedding", "index": i, "embedding": [text.len() as f32, 0.5, 0.25, 0.125]}))
+        .collect();
+    let tokens: u64 = inputs.iter().map(|i| words(i)).sum();
+    axum::Json(json!({"object": "list", "model": model, "data": data, "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})).into_response()
+}
+
+async fn models() -> Response {
+    axum::Json(json!({"object": "list", "data": [{"id": "mock-model", "object": "model", "owned_by": "fastagentic"}]})).into_response()
+}

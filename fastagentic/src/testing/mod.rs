@@ -1,0 +1,9 @@
+//! The test kit: [`MockProvider`], a real OpenAI-compatible HTTP server on
+//! loopback with scriptable replies and faults, for testing gateways, hooks
+//! and endpoints without a real provider.
+
+mod mock_provider;
+mod mock_reply;
+
+pub use mock_provider::{CapturedRequest, MockProvider};
+pub use mock_reply::MockReply;
