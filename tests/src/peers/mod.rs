@@ -1,0 +1,40 @@
+//! The real peers our gateway crates are tested against, provisioned on demand.
+//!
+//! - [`PortkeyPeer`]: the open-source Portkey AI gateway (npm
+//!   `@portkey-ai/gateway` [`PORTKEY_GATEWAY_VERSION`]), started with `node` on a
+//!   free loopback port. One gateway can serve every test of a test binary
+//!   ([`PortkeyPeer::shared`]): each request names its own upstream in
+//!   `x-portkey-custom-host`.
+//! - [`LiteLlmPeer`]: the LiteLLM proxy (PyPI `litellm[proxy]`
+//!   [`LITELLM_VERSION`]), started from a venv with the config a test gives it.
+//!
+//! Both are installed once under the Cargo target dir (`<target>/peers/`, see
+//! [`peers_dir`]), pinned exactly, behind an exclusive file lock so that
+//! concurrent test processes install once, and reused by every later run.
+//! Logs go to `<target>/peers/logs/`; every start-up error carries the tail of
+//! the peer's log.
+//!
+//! A running peer never outlives the test process: see [`PeerProcess`].
+//!
+//! A test that needs a peer must fail when it cannot get one: every function
+//! here returns a [`PeerError`] that says what is missing and how to fix it,
+//! and whose `Debug` is that same message, so `.expect("...")` reads well.
+
+mod error;
+mod install;
+mod litellm;
+mod paths;
+mod port;
+mod portkey;
+mod process;
+mod ready;
+
+pub use error::{LogExcerpt, PeerError};
+pub use install::Installation;
+pub use litellm::{LITELLM_VERSION, LiteLlmPeer};
+pub use paths::{logs_dir, peers_dir, target_dir};
+pub use port::free_loopback_port;
+pub use portkey::{
+    HONO_NODE_SERVER_VERSION, PORTKEY_GATEWAY_VERSION, PORTKEY_PACKAGE_JSON, PortkeyPeer,
+};
+pub use process::PeerProcess;
