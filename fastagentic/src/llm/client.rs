@@ -256,6 +256,29 @@ struct Observed {
     finished: bool,
 }
 
+impl Drop for Observed {
+    /// A stream dropped before its end was cancelled (the client went away):
+    /// `on_error` hooks hear of it as `cancelled`, off the dropping task.
+    fn drop(&mut self) {
+        if self.finished || !self.client.hooks.has(HookEvent::OnError) {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let client = self.client.clone();
+        runtime.spawn(async move {
+            let mut ctx = client.context(HookEvent::OnError);
+            ctx.error = Some(ErrorInfo {
+                kind: "cancelled".to_owned(),
+                message: "the client went away before the stream ended; the upstream request was cancelled".to_owned(),
+                status: 499,
+            });
+            let _ = client.hooks.run(HookEvent::OnError, &mut ctx).await;
+        });
+    }
+}
+
 impl Observed {
     async fn end(&mut self) {
         let Some(messages) = self.messages.take() else {

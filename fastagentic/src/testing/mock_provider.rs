@@ -58,6 +58,7 @@ struct MockState {
     captured: Mutex<Vec<CapturedRequest>>,
     streams_completed: AtomicUsize,
     streams_dropped: AtomicUsize,
+    frames_sent: AtomicUsize,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -203,6 +204,13 @@ impl MockProvider {
         self.state.streams_dropped.load(Ordering::SeqCst)
     }
 
+    /// Streamed frames (SSE events, `[DONE]` included) handed to the
+    /// connection so far, across all streams: with a client that stops
+    /// reading, this stops growing once socket buffers are full.
+    pub fn frames_sent(&self) -> usize {
+        self.state.frames_sent.load(Ordering::SeqCst)
+    }
+
     /// Forgets the captured requests.
     pub fn clear_requests(&self) {
         lock(&self.state.captured).clear();
@@ -270,6 +278,7 @@ fn reply_text(reply: &MockReply, body: &Value) -> Vec<String> {
     match &reply.body {
         ReplyBody::Text(text) => text.split_inclusive(' ').map(str::to_owned).collect(),
         ReplyBody::Chunks(chunks) => chunks.clone(),
+        ReplyBody::Repeat(chunk, count) => vec![chunk.repeat(*count)],
         _ => {
             let last_user = body
                 .get("messages")
@@ -329,8 +338,7 @@ async fn chat(State(state): State<Arc<MockState>>, request: Request) -> Response
         }
         _ => {}
     }
-    let pieces = reply_text(&reply, &body);
-    let text: String = pieces.concat();
+    let pieces = Pieces::of(&reply, &body);
     let prompt_words: u64 = body
         .get("messages")
         .and_then(Value::as_array)
@@ -340,7 +348,7 @@ async fn chat(State(state): State<Arc<MockState>>, request: Request) -> Response
                 .sum()
         })
         .unwrap_or(0);
-    let (input, output) = reply.usage.unwrap_or((prompt_words, words(&text)));
+    let (input, output) = reply.usage.unwrap_or((prompt_words, pieces.words()));
     let usage = json!({"prompt_tokens": input, "completion_tokens": output, "total_tokens": input + output});
 
     if body.get("stream").and_then(Value::as_bool) == Some(true) {
@@ -348,17 +356,16 @@ async fn chat(State(state): State<Arc<MockState>>, request: Request) -> Response
             .pointer("/stream_options/include_usage")
             .and_then(Value::as_bool)
             == Some(true);
+        let frames = SseFrames {
+            model,
+            pieces,
+            usage: include_usage.then_some(usage),
+        };
         let response = Response::builder()
             .status(status)
             .header(header::CONTENT_TYPE, "text/event-stream")
             .header(header::CACHE_CONTROL, "no-cache")
-            .body(Body::from_stream(sse_frames(
-                state.clone(),
-                model,
-                pieces,
-                include_usage.then_some(usage),
-                &reply,
-            )))
+            .body(Body::from_stream(frames.into_stream(state.clone(), &reply)))
             .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response());
         return with_headers(response, &reply);
     }
@@ -367,10 +374,53 @@ async fn chat(State(state): State<Arc<MockState>>, request: Request) -> Response
         "object": "chat.completion",
         "created": 1_700_000_000,
         "model": model,
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": pieces.text()}, "finish_reason": "stop"}],
         "usage": usage,
     });
     with_headers((status, axum::Json(json)).into_response(), &reply)
+}
+
+/// The texts of a reply's chunks, listed or generated.
+enum Pieces {
+    List(Vec<String>),
+    Repeat(String, usize),
+}
+
+impl Pieces {
+    fn of(reply: &MockReply, body: &Value) -> Self {
+        match &reply.body {
+            ReplyBody::Repeat(chunk, count) => Pieces::Repeat(chunk.clone(), *count),
+            _ => Pieces::List(reply_text(reply, body)),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Pieces::List(list) => list.len(),
+            Pieces::Repeat(_, count) => *count,
+        }
+    }
+
+    fn get(&self, i: usize) -> &str {
+        match self {
+            Pieces::List(list) => list.get(i).map_or("", String::as_str),
+            Pieces::Repeat(chunk, _) => chunk,
+        }
+    }
+
+    fn text(&self) -> String {
+        match self {
+            Pieces::List(list) => list.concat(),
+            Pieces::Repeat(chunk, count) => chunk.repeat(*count),
+        }
+    }
+
+    fn words(&self) -> u64 {
+        match self {
+            Pieces::List(list) => words(&list.concat()),
+            Pieces::Repeat(chunk, count) => words(chunk) * *count as u64,
+        }
+    }
 }
 
 /// Counts a stream as completed or dropped when its body is dropped.
@@ -390,60 +440,76 @@ impl Drop for StreamGuard {
     }
 }
 
-fn sse_frames(
-    state: Arc<MockState>,
+/// A streamed answer, each SSE frame encoded when it is sent: the content
+/// chunks, a finish chunk, a usage chunk when asked for, `[DONE]`.
+struct SseFrames {
     model: String,
-    pieces: Vec<String>,
+    pieces: Pieces,
     usage: Option<Value>,
-    reply: &MockReply,
-) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
-    let chunk = |delta: Value, finish: Value| {
-        json!({"id": "chatcmpl-mock", "object": "chat.completion.chunk", "created": 1_700_000_000, "model": model,
-               "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
-    };
-    let mut frames: Vec<Value> = Vec::new();
-    for (i, piece) in pieces.iter().enumerate() {
-        let delta = if i == 0 {
-            json!({"role": "assistant", "content": piece})
-        } else {
-            json!({"content": piece})
+}
+
+impl SseFrames {
+    fn count(&self) -> usize {
+        self.pieces.len() + 2 + usize::from(self.usage.is_some())
+    }
+
+    fn frame(&self, i: usize) -> Bytes {
+        let n = self.pieces.len();
+        let chunk = |delta: Value, finish: Value| {
+            json!({"id": "chatcmpl-mock", "object": "chat.completion.chunk", "created": 1_700_000_000, "model": self.model,
+                   "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
         };
-        frames.push(chunk(delta, Value::Null));
+        let json = if i < n {
+            let piece = self.pieces.get(i);
+            let delta = if i == 0 {
+                json!({"role": "assistant", "content": piece})
+            } else {
+                json!({"content": piece})
+            };
+            chunk(delta, Value::Null)
+        } else if i == n {
+            chunk(json!({}), json!("stop"))
+        } else if let (Some(usage), true) = (&self.usage, i == n + 1) {
+            json!({"id": "chatcmpl-mock", "object": "chat.completion.chunk", "created": 1_700_000_000, "model": self.model, "choices": [], "usage": usage})
+        } else {
+            return Bytes::from_static(b"data: [DONE]\n\n");
+        };
+        Bytes::from(format!("data: {json}\n\n"))
     }
-    frames.push(chunk(json!({}), json!("stop")));
-    if let Some(usage) = usage {
-        frames.push(json!({"id": "chatcmpl-mock", "object": "chat.completion.chunk", "created": 1_700_000_000, "model": model, "choices": [], "usage": usage}));
+
+    fn into_stream(
+        self,
+        state: Arc<MockState>,
+        reply: &MockReply,
+    ) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
+        let drop_after = reply.drop_after;
+        let interval = reply.chunk_interval;
+        let guard = StreamGuard {
+            state,
+            completed: false,
+        };
+        stream::unfold(
+            (self, 0usize, guard),
+            move |(frames, i, mut guard)| async move {
+                if i >= frames.count() {
+                    return None;
+                }
+                if i > 0 && !interval.is_zero() {
+                    tokio::time::sleep(interval).await;
+                }
+                if drop_after == Some(i) {
+                    let cut = Err(std::io::Error::other("mock provider cut the stream"));
+                    return Some((cut, (frames, usize::MAX, guard)));
+                }
+                let frame = frames.frame(i);
+                if i + 1 == frames.count() {
+                    guard.completed = true;
+                }
+                guard.state.frames_sent.fetch_add(1, Ordering::SeqCst);
+                Some((Ok(frame), (frames, i + 1, guard)))
+            },
+        )
     }
-    let mut encoded: Vec<Bytes> = frames
-        .iter()
-        .map(|f| Bytes::from(format!("data: {f}\n\n")))
-        .collect();
-    encoded.push(Bytes::from_static(b"data: [DONE]\n\n"));
-    let drop_after = reply.drop_after;
-    let interval = reply.chunk_interval;
-    let guard = StreamGuard {
-        state,
-        completed: false,
-    };
-    stream::unfold(
-        (encoded.into_iter().enumerate(), guard),
-        move |(mut frames, mut guard)| async move {
-            let (i, frame) = frames.next()?;
-            if i > 0 && !interval.is_zero() {
-                tokio::time::sleep(interval).await;
-            }
-            if drop_after == Some(i) {
-                return Some((
-                    Err(std::io::Error::other("mock provider cut the stream")),
-                    (frames, guard),
-                ));
-            }
-            if frames.len() == 0 {
-                guard.completed = true;
-            }
-            Some((Ok(frame), (frames, guard)))
-        },
-    )
 }
 
 async fn embeddings(State(state): State<Arc<MockState>>, request: Request) -> Response {

@@ -32,6 +32,8 @@ pub(super) enum ReplyBody {
     Text(String),
     /// These chunks' texts, streamed (a plain request gets them joined).
     Chunks(Vec<String>),
+    /// One text repeated as many chunks, generated as they are sent.
+    Repeat(String, usize),
     /// An OpenAI-style error body with this message.
     Error(String),
     /// Exactly these bytes with this content type.
@@ -71,6 +73,12 @@ impl MockReply {
         Self::with_body(ReplyBody::Chunks(
             chunks.into_iter().map(Into::into).collect(),
         ))
+    }
+
+    /// Streams `chunk` `count` times, generating each chunk as it is sent
+    /// (for long streams that should not sit in the mock's memory).
+    pub fn repeat(chunk: impl Into<String>, count: usize) -> Self {
+        Self::with_body(ReplyBody::Repeat(chunk.into(), count))
     }
 
     /// Fails with `status` and an OpenAI-style error body.
