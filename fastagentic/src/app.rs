@@ -46,6 +46,8 @@ pub struct App {
     request_timeout: Option<Duration>,
     shutdown_timeout: Duration,
     prices: PriceTable,
+    openai_prefix: Option<String>,
+    openai_models: Vec<String>,
 }
 
 impl std::fmt::Debug for App {
@@ -79,6 +81,8 @@ impl App {
             request_timeout: None,
             shutdown_timeout: Duration::from_secs(30),
             prices: PriceTable::default(),
+            openai_prefix: None,
+            openai_models: Vec::new(),
         }
     }
 
@@ -157,6 +161,26 @@ impl App {
         self
     }
 
+    /// Also serves an OpenAI-compatible API under `prefix` (e.g. `"/v1"`):
+    /// `POST {prefix}/chat/completions` (streaming too), `POST
+    /// {prefix}/embeddings` and `GET {prefix}/models`, through the app's
+    /// default gateway and hooks, so OpenAI SDK clients can use the app as
+    /// their gateway (`base_url = "http://host:port/v1"`).
+    pub fn openai_compatible(mut self, prefix: impl Into<String>) -> Self {
+        self.openai_prefix = Some(prefix.into().trim_end_matches('/').to_owned());
+        self
+    }
+
+    /// The models `GET {prefix}/models` lists (default: every model of the price table).
+    pub fn openai_models<I, S>(mut self, models: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.openai_models = models.into_iter().map(Into::into).collect();
+        self
+    }
+
     /// Replaces the model price table used to fill `usage.cost`.
     pub fn price_table(mut self, prices: PriceTable) -> Self {
         self.prices = prices;
@@ -173,7 +197,11 @@ impl App {
     }
 
     fn build(self) -> Result<Built, Error> {
-        let endpoints = collect_endpoints(&self.endpoints, self.use_inventory)?;
+        let mut explicit = self.endpoints.clone();
+        if let Some(prefix) = &self.openai_prefix {
+            explicit.extend(crate::openai_compatible::endpoints(prefix));
+        }
+        let endpoints = collect_endpoints(&explicit, self.use_inventory)?;
         let mut hook_fns = self.hook_fns.clone();
         if self.use_inventory {
             for reg in inventory::iter::<crate::hooks::HookEntry>
@@ -251,6 +279,17 @@ impl App {
                 post(move |request: Request| http::serve_endpoint(runtime.clone(), None, request))
             };
             router = router.route(reg.path, route.fallback(http::method_not_allowed));
+        }
+        if let Some(prefix) = &self.openai_prefix {
+            let models = Arc::new(crate::openai_compatible::models_body(
+                &self.openai_models,
+                &prices,
+            ));
+            routes.push(format!("GET {prefix}/models -> openai_models"));
+            router = router.route(
+                &format!("{prefix}/models"),
+                get(move || async move { crate::openai_compatible::models_response(&models) }),
+            );
         }
         let openapi_json = axum::Json(openapi.as_ref().clone());
         router = router

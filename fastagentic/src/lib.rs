@@ -44,6 +44,7 @@ pub mod gateway;
 pub mod hooks;
 mod http;
 pub mod llm;
+mod openai_compatible;
 mod runnable;
 mod secret;
 #[cfg(feature = "testing")]

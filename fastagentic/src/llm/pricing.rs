@@ -141,6 +141,13 @@ impl PriceTable {
             .map(|(_, price)| *price)
     }
 
+    /// Every model with a price, sorted.
+    pub fn models(&self) -> Vec<String> {
+        let mut models: Vec<String> = self.prices.keys().cloned().collect();
+        models.sort();
+        models
+    }
+
     /// What `usage` of `model` costs, if the model is known.
     pub fn cost(&self, model: &str, usage: &Usage) -> Option<f64> {
         self.price(model).map(|p| p.cost(usage))

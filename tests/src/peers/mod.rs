@@ -7,6 +7,8 @@
 //!   `x-portkey-custom-host`.
 //! - [`LiteLlmPeer`]: the LiteLLM proxy (PyPI `litellm[proxy]`
 //!   [`LITELLM_VERSION`]), started from a venv with the config a test gives it.
+//! - [`openai_sdk_python`]: a Python with the official `openai` SDK (the
+//!   LiteLLM venv's pinned copy), to drive the OpenAI-compatible route.
 //!
 //! Both are installed once under the Cargo target dir (`<target>/peers/`, see
 //! [`peers_dir`]), pinned exactly, behind an exclusive file lock so that
@@ -23,6 +25,7 @@
 mod error;
 mod install;
 mod litellm;
+mod openai_sdk;
 mod paths;
 mod port;
 mod portkey;
@@ -32,6 +35,7 @@ mod ready;
 pub use error::{LogExcerpt, PeerError};
 pub use install::Installation;
 pub use litellm::{LITELLM_VERSION, LiteLlmPeer};
+pub use openai_sdk::{OPENAI_SDK_VERSION, openai_sdk_python};
 pub use paths::{logs_dir, peers_dir, target_dir};
 pub use port::free_loopback_port;
 pub use portkey::{
