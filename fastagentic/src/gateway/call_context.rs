@@ -1,6 +1,6 @@
 //! What a gateway knows about the call it is serving.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::Instant;
 
 use uuid::Uuid;
@@ -24,11 +24,13 @@ pub struct CallContext {
 impl CallContext {
     /// A context for one run of `endpoint`.
     pub fn new(run_id: Uuid, endpoint: impl Into<Arc<str>>) -> Self {
+        // One shared empty map: a request without metadata allocates none.
+        static NO_METADATA: LazyLock<Arc<Extra>> = LazyLock::new(|| Arc::new(Extra::new()));
         Self {
             run_id,
             endpoint: endpoint.into(),
             user_id: None,
-            metadata: Arc::new(Extra::new()),
+            metadata: NO_METADATA.clone(),
             deadline: None,
         }
     }
