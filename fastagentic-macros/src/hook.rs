@@ -37,9 +37,24 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let record = record_ident(fn_ident, "HOOK");
     let variant = syn::Ident::new(&camel_case(&event.value()), event.span());
     let name = fn_ident.to_string();
+    // The context argument at the parameter's type (its last token), so a
+    // parameter of another type fails there, not on the attribute.
+    let ctx_arg = match function.sig.inputs.first() {
+        Some(FnArg::Typed(param)) => {
+            let span = quote::ToTokens::to_token_stream(&param.ty)
+                .into_iter()
+                .last()
+                .map_or_else(proc_macro2::Span::call_site, |t| t.span());
+            syn::Ident::new("ctx", span)
+        }
+        _ => syn::Ident::new("ctx", proc_macro2::Span::call_site()),
+    };
     let into_result = match &function.sig.output {
         syn::ReturnType::Type(_, ty) => {
-            quote_spanned!(ty.span()=> #fp::IntoHookResult::into_hook_result(result))
+            // The whole call at the return type, path included: a path at the
+            // call site would stretch the error's "introduced by this call"
+            // label over the attribute.
+            quote_spanned!(ty.span()=> ::fastagentic::__private::IntoHookResult::into_hook_result(result))
         }
         syn::ReturnType::Default => quote!(#fp::IntoHookResult::into_hook_result(result)),
     };
@@ -63,7 +78,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
                     ctx: &#fp::HookContext,
                 ) -> #fp::BoxFuture<'_, ::core::result::Result<#fp::HookResult, ::std::string::String>> {
                     ::std::boxed::Box::pin(async move {
-                        let result = #fn_ident(ctx).await;
+                        let result = #fn_ident(#ctx_arg).await;
                         #into_result
                     })
                 }
@@ -120,15 +135,22 @@ fn check_parameters(function: &ItemFn, errors: &mut ErrorStore) {
                 function.sig.ident
             ),
         ),
-        [one] => {
-            let by_reference = matches!(&*one.ty, Type::Reference(r) if r.mutability.is_none());
-            if !by_reference {
-                errors.at(
-                    &one.ty,
-                    format!("{expected}, by shared reference: write `ctx: &HookContext`"),
-                );
+        [one] => match &*one.ty {
+            Type::Reference(r) if r.mutability.is_none() => {
+                let names_agent_context = matches!(&*r.elem, Type::Path(p)
+                        if p.path.segments.last().is_some_and(|s| s.ident == "AgentContext"));
+                if names_agent_context {
+                    errors.at(
+                            &one.ty,
+                            "a hook gets a `&HookContext`; `AgentContext` is an endpoint's: write `ctx: &HookContext`",
+                        );
+                }
             }
-        }
+            _ => errors.at(
+                &one.ty,
+                "a hook borrows its context: write `ctx: &HookContext`",
+            ),
+        },
         [_, extra @ ..] => {
             for arg in extra {
                 errors.at(arg, format!("{expected}; remove this parameter"));

@@ -36,13 +36,16 @@ impl<T: serde::de::DeserializeOwned + JsonSchema + Send + 'static> EndpointInput
 pub trait EndpointOutput: serde::Serialize + JsonSchema + Send + 'static {}
 impl<T: serde::Serialize + JsonSchema + Send + 'static> EndpointOutput for T {}
 
-/// An endpoint's error type: anything that converts into `AgentError`.
+/// An endpoint's error type `E`: anything `AgentError` converts from. The
+/// bound is written `AgentError: EndpointError<E>` (not `E: Into<AgentError>`)
+/// so that rustc reports this trait's message rather than the bare
+/// `AgentError: From<E>` it fails on.
 #[diagnostic::on_unimplemented(
-    message = "the endpoint error `{Self}` must convert into `AgentError`",
-    label = "use `AgentError` (or a type with `impl From<{Self}> for AgentError`)"
+    message = "the endpoint error `{E}` must convert into `AgentError`",
+    label = "return `AgentError` here, or implement `From<{E}> for AgentError`"
 )]
-pub trait EndpointError: Into<AgentError> {}
-impl<E: Into<AgentError>> EndpointError for E {}
+pub trait EndpointError<E>: From<E> {}
+impl<E> EndpointError<E> for AgentError where AgentError: From<E> {}
 
 /// A streaming endpoint's stream type.
 #[diagnostic::on_unimplemented(
@@ -52,33 +55,56 @@ impl<E: Into<AgentError>> EndpointError for E {}
 pub trait StreamOutput: crate::endpoint::IntoAgentStream {}
 impl<S: crate::endpoint::IntoAgentStream> StreamOutput for S {}
 
-/// Decodes the input (400/422 on bad JSON).
-pub fn decode<T: EndpointInput>(body: InputBody) -> Result<T, AgentError> {
-    decode_input(body)
+/// What an endpoint's input type provides. Generated code reaches both
+/// functions through [`input`], so a missing derive is reported once.
+pub struct InputFns<T> {
+    /// Decodes the input (400/422 on bad JSON).
+    pub decode: fn(InputBody) -> Result<T, AgentError>,
+    /// The input's schema.
+    pub schema: fn(&mut SchemaGenerator) -> Schema,
 }
 
-/// The input's schema.
-pub fn input_schema<T: EndpointInput>(generator: &mut SchemaGenerator) -> Schema {
+/// The input type's functions; the one place its bound is checked.
+pub const fn input<T: EndpointInput>() -> InputFns<T> {
+    InputFns {
+        decode: decode_input::<T>,
+        schema: schema_of::<T>,
+    }
+}
+
+/// What a JSON endpoint's output type provides, through [`output`].
+pub struct OutputFns<T> {
+    /// Encodes the function's result.
+    pub reply: fn(Result<T, AgentError>) -> Result<EndpointReply, AgentError>,
+    /// The output's schema.
+    pub schema: fn(&mut SchemaGenerator) -> Schema,
+}
+
+/// The output type's functions; the one place its bound is checked.
+pub const fn output<T: EndpointOutput>() -> OutputFns<T> {
+    OutputFns {
+        reply: <Result<T, AgentError> as IntoEndpointReply>::into_reply,
+        schema: schema_of::<T>,
+    }
+}
+
+fn schema_of<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
     generator.subschema_for::<T>()
 }
 
-/// The output's schema.
-pub fn output_schema<T: EndpointOutput>(generator: &mut SchemaGenerator) -> Schema {
-    generator.subschema_for::<T>()
-}
-
-/// Encodes a JSON endpoint's result.
-pub fn json_reply<T: EndpointOutput, E: EndpointError>(
-    result: Result<T, E>,
-) -> Result<EndpointReply, AgentError> {
-    IntoEndpointReply::into_reply(result.map_err(Into::into))
+/// Converts the function's error into `AgentError`.
+pub fn agent_error<T, E>(result: Result<T, E>) -> Result<T, AgentError>
+where
+    AgentError: EndpointError<E>,
+{
+    result.map_err(AgentError::from)
 }
 
 /// Encodes a streaming endpoint's result.
-pub fn stream_reply<S: StreamOutput, E: EndpointError>(
-    result: Result<S, E>,
+pub fn stream_reply<S: StreamOutput>(
+    result: Result<S, AgentError>,
 ) -> Result<EndpointReply, AgentError> {
-    IntoStreamReply::into_reply(result.map_err(Into::into))
+    IntoStreamReply::into_reply(result)
 }
 
 /// The schema of a streaming endpoint's events: any JSON object (chat chunks
@@ -92,8 +118,13 @@ pub fn gateway<G: LlmGateway>(gateway: G) -> Arc<dyn LlmGateway> {
     crate::gateway::shared(gateway)
 }
 
-/// Boxes a runnable; the bound puts the error on the user's expression.
-pub fn runnable<I, O, R: Runnable<I, O>>(runnable: R) -> Box<dyn Runnable<I, O>> {
+/// Boxes a runnable; the bound puts the error on the user's expression (the
+/// endpoint's input and output types come as the second argument, not as a
+/// turbofish whose `_` for `R` would take the error away from it).
+pub fn runnable<I, O, R: Runnable<I, O>>(
+    runnable: R,
+    _types: std::marker::PhantomData<(I, O)>,
+) -> Box<dyn Runnable<I, O>> {
     Box::new(runnable)
 }
 

@@ -1,6 +1,6 @@
 //! Hook event names: the moments of a request a `#[hook]` can attach to.
 //!
-//! The proc macro checks `#[hook(event = "...")]` literals with
+//! The proc macro checks `#[hook("...")]` literals with
 //! [`check_hook_event`]; the runtime checks hooks registered by name with the
 //! same function.
 

@@ -100,6 +100,7 @@ impl EndpointAttr {
             }
         };
         let mut seen: Vec<String> = Vec::new();
+        let mut misspelt_path = false;
         let (mut path, mut name, mut description, mut llm_gateway, mut stream, mut runnable) =
             (None, None, None, None, false, None);
         for entry in &entries {
@@ -131,7 +132,10 @@ impl EndpointAttr {
                     Some(other) => errors.at(other, "`stream` takes `true` or `false`"),
                 },
                 _ => {
-                    let hint = closest(&key, KEYS)
+                    let suggestion = closest(&key, KEYS);
+                    // A misspelt `path` is reported once, here, not again as missing.
+                    misspelt_path |= suggestion == Some("path");
+                    let hint = suggestion
                         .map(|k| format!("; did you mean `{k}`?"))
                         .unwrap_or_default();
                     errors.at(
@@ -145,11 +149,15 @@ impl EndpointAttr {
             }
         }
         let Some(path) = path else {
-            if !seen.iter().any(|k| k == "path") {
-                errors.push(syn::Error::new(
-                    proc_macro2::Span::call_site(),
-                    "#[agent_endpoint] needs a path: `#[agent_endpoint(path = \"/name\")]`",
-                ));
+            if !seen.iter().any(|k| k == "path") && !misspelt_path {
+                // On the arguments (where `path` goes), or on the whole
+                // attribute when it has none.
+                let message = "#[agent_endpoint] needs a path: add `path = \"/name\"`";
+                errors.push(if tokens.is_empty() {
+                    syn::Error::new(proc_macro2::Span::call_site(), message)
+                } else {
+                    syn::Error::new_spanned(&tokens, message)
+                });
             }
             return None;
         };

@@ -33,8 +33,14 @@ pub(crate) fn generate(
 
     let (decode, input_schema) = match &sig.input {
         Some(ty) => (
-            quote_spanned!(ty.span()=> let input = #fp::decode::<#ty>(body)?;),
-            quote_spanned!(ty.span()=> ::core::option::Option::Some(#fp::input_schema::<#ty>)),
+            {
+                let fp = private_at(ty.span());
+                quote_spanned!(ty.span()=> let input = (#fp::input::<#ty>().decode)(body)?;)
+            },
+            {
+                let fp = private_at(ty.span());
+                quote_spanned!(ty.span()=> ::core::option::Option::Some(#fp::input::<#ty>().schema))
+            },
         ),
         None => (quote!(let _ = body;), quote!(::core::option::Option::None)),
     };
@@ -49,19 +55,27 @@ pub(crate) fn generate(
         Param::Input => quote!(input),
     });
     let (output, error) = (&sig.output, &sig.error);
-    let reply = if stream {
-        quote_spanned!(output.span()=> #fp::stream_reply::<#output, #error>(result))
-    } else {
-        quote_spanned!(output.span()=> #fp::json_reply::<#output, #error>(result))
+    let to_agent_error = {
+        let fp = private_at(error.span());
+        quote_spanned!(error.span()=> let result = #fp::agent_error::<_, #error>(result);)
+    };
+    let reply = {
+        let fp = private_at(output.span());
+        if stream {
+            quote_spanned!(output.span()=> #fp::stream_reply::<#output>(result))
+        } else {
+            quote_spanned!(output.span()=> (#fp::output::<#output>().reply)(result))
+        }
     };
     let output_schema = if stream {
         quote!(#fp::stream_event_schema)
     } else {
-        quote_spanned!(output.span()=> #fp::output_schema::<#output>)
+        let fp = private_at(output.span());
+        quote_spanned!(output.span()=> #fp::output::<#output>().schema)
     };
     let gateway = match &attr.llm_gateway {
         Some(expr) => {
-            let call = quote_spanned!(expr.span()=> #fp::gateway(#expr));
+            let call = call_on_expr("gateway", expr, quote!());
             quote!(::core::option::Option::Some({
                 fn __fastagentic_gateway() -> #fp::Arc<dyn #fp::LlmGateway> { #call }
                 __fastagentic_gateway
@@ -105,6 +119,7 @@ pub(crate) fn generate(
                         #decode
                         #drop_ctx
                         let result = #fn_ident(#(#args),*).await;
+                        #to_agent_error
                         #reply
                     })
                 }
@@ -141,7 +156,11 @@ fn runnable_parts(
         .input_ident
         .clone()
         .unwrap_or_else(|| syn::Ident::new("input", Span::call_site()));
-    let build = quote_spanned!(expr.span()=> #fp::runnable::<#input, #output, _>(#expr));
+    let build = call_on_expr(
+        "runnable",
+        expr,
+        quote!(::core::marker::PhantomData::<(#input, #output)>),
+    );
     let body = quote!({ #fp::Runnable::run(&**#holder, #ctx, #arg).await });
     let user_fn = function.to_tokens_with_body(Some(body));
     let holder_static = quote! {
@@ -154,4 +173,30 @@ fn runnable_parts(
         __fastagentic_prepare
     }));
     (user_fn, holder_static, prepare)
+}
+
+/// `::fastagentic::__private` with every token at `span`, for a call whose
+/// trait-bound error must sit on the user's tokens: a call's span runs from
+/// its path to its closing parenthesis, so a path at the call site would
+/// stretch the error over the whole attribute.
+fn private_at(span: Span) -> TokenStream {
+    quote_spanned!(span=> ::fastagentic::__private)
+}
+
+/// `::fastagentic::__private::<function>(<expr>, <more>)` for a function whose
+/// trait bound falls on the user's expression. The function's path spans
+/// exactly that expression (first segment at its first token, name at its
+/// last), so rustc reports the error on the expression alone; with any other
+/// span it adds "required by a bound introduced by this call" on the path.
+fn call_on_expr(function: &str, expr: &syn::Expr, more: TokenStream) -> TokenStream {
+    let tokens = quote::ToTokens::to_token_stream(expr);
+    let first = tokens
+        .clone()
+        .into_iter()
+        .next()
+        .map_or_else(Span::call_site, |t| t.span());
+    let last = tokens.into_iter().last().map_or(first, |t| t.span());
+    let fp = private_at(first);
+    let function = syn::Ident::new(function, last);
+    quote!(#fp::#function(#expr, #more))
 }

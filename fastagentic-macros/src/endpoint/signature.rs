@@ -123,8 +123,8 @@ impl EndpointSignature {
         };
         if let Some(attr) = attr {
             if attr.runnable.is_some() {
-                if function.body.as_ref().is_some_and(|b| !b.stmts.is_empty()) {
-                    errors.at(&sig.ident, "with `runnable = ...` the runnable does the work: give the function no body (end it with `;`)");
+                if let Some(body) = function.body.as_ref().filter(|b| !b.stmts.is_empty()) {
+                    errors.at(body, "with `runnable = ...` the runnable does the work: give the function no body (end it with `;`)");
                 }
                 if context_ident.is_none() || input.is_none() {
                     errors.at(&sig.ident, "with `runnable = ...` the function takes `ctx: AgentContext` and the input, as `Runnable::run` does");

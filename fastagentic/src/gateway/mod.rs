@@ -78,6 +78,7 @@ pub trait LlmGateway: Send + Sync + 'static {
 
 macro_rules! forward_gateway {
     ($($wrapper:ident),*) => {$(
+        #[diagnostic::do_not_recommend]
         impl<G: LlmGateway + ?Sized> LlmGateway for $wrapper<G> {
             fn name(&self) -> &str {
                 (**self).name()

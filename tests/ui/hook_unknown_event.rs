@@ -1,0 +1,8 @@
+use fastagentic::prelude::*;
+
+#[hook("on_llm_ends")]
+async fn log_tokens(ctx: &HookContext) {
+    println!("{} tokens", ctx.usage.total_tokens);
+}
+
+fn main() {}
