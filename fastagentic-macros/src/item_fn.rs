@@ -62,10 +62,15 @@ impl ItemFn {
                 ),
             );
         }
-        if !self.sig.generics.params.is_empty() || self.sig.generics.where_clause.is_some() {
+        if !self.sig.generics.params.is_empty() {
             errors.at(
                 &self.sig.generics,
                 format!("{what} cannot be generic: the framework calls it with concrete types; remove the generic parameters"),
+            );
+        } else if let Some(where_clause) = &self.sig.generics.where_clause {
+            errors.at(
+                where_clause,
+                format!("{what} cannot have a `where` clause: the framework calls it with concrete types; remove it"),
             );
         }
         for arg in &self.sig.inputs {
