@@ -73,6 +73,8 @@ pub(crate) fn gateway_status(error: &GatewayError) -> u16 {
         GatewayError::Timeout { .. } => 504,
         GatewayError::Rejected { status, .. } => *status,
         GatewayError::Config { .. } => 500,
+        GatewayError::RateLimited { .. } => 429,
+        GatewayError::CircuitOpen { .. } => 503,
         _ => 502,
     }
 }
@@ -81,7 +83,8 @@ pub(crate) fn gateway_status(error: &GatewayError) -> u16 {
 /// with its HTTP status.
 ///
 /// `?` converts gateway errors: an upstream failure answers 502 with the
-/// provider's status and message in `details`, a timeout 504.
+/// provider's status and message in `details`, a timeout 504, a local rate
+/// limit 429 and an open circuit 503 (both with `Retry-After`).
 ///
 /// ```
 /// use fastagentic::AgentError;
@@ -208,6 +211,13 @@ impl From<GatewayError> for AgentError {
             GatewayError::StreamInterrupted {
                 provider, chunks, ..
             } => Some(json!({"provider": provider, "chunks": chunks})),
+            GatewayError::RateLimited { limit, retry_after } => {
+                Some(json!({"limit": limit, "retry_after_ms": retry_after.as_millis() as u64}))
+            }
+            GatewayError::CircuitOpen {
+                target,
+                retry_after,
+            } => Some(json!({"target": target, "retry_after_ms": retry_after.as_millis() as u64})),
             _ => None,
         };
         let message = match &error {

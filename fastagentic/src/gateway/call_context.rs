@@ -6,9 +6,11 @@ use std::time::Instant;
 use uuid::Uuid;
 
 use crate::llm::Extra;
+use crate::reliability::{CallObserver, GatewayEvent};
 
 /// The per-call context every gateway method receives: which run, which
-/// endpoint, which user, the request's metadata and the deadline.
+/// endpoint, which user, the request's metadata, the deadline, and who hears
+/// about retries and fallbacks ([`CallObserver`]).
 ///
 /// Cheap to clone (shared strings). Gateways read it for per-request options,
 /// e.g. Portkey's `metadata_with("_user", |ctx| ctx.user_id())`.
@@ -19,6 +21,17 @@ pub struct CallContext {
     user_id: Option<Arc<str>>,
     metadata: Arc<Extra>,
     deadline: Option<Instant>,
+    observer: Observer,
+}
+
+/// The optional observer, printed without its contents.
+#[derive(Clone, Default)]
+struct Observer(Option<Arc<dyn CallObserver>>);
+
+impl std::fmt::Debug for Observer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "Some(..)" } else { "None" })
+    }
 }
 
 impl CallContext {
@@ -32,6 +45,7 @@ impl CallContext {
             user_id: None,
             metadata: NO_METADATA.clone(),
             deadline: None,
+            observer: Observer::default(),
         }
     }
 
@@ -56,6 +70,28 @@ impl CallContext {
     pub fn with_deadline(mut self, deadline: Option<Instant>) -> Self {
         self.deadline = deadline;
         self
+    }
+
+    /// Adds an observer of the reliability layer's retries and fallbacks
+    /// during this call; one already set keeps hearing them, first.
+    pub fn with_observer(mut self, observer: Arc<dyn CallObserver>) -> Self {
+        self.observer = Observer(Some(match self.observer.0.take() {
+            Some(first) => Arc::new(crate::reliability::Both(first, observer)),
+            None => observer,
+        }));
+        self
+    }
+
+    /// Whether an observer listens (when none does, gateways skip building events).
+    pub fn is_observed(&self) -> bool {
+        self.observer.0.is_some()
+    }
+
+    /// Reports `event` to the observer, if any, and waits for it.
+    pub async fn report(&self, event: GatewayEvent) {
+        if let Some(observer) = &self.observer.0 {
+            observer.on_event(self, &event).await;
+        }
     }
 
     /// The run this call belongs to (one per endpoint request).

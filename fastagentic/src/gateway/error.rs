@@ -73,6 +73,29 @@ pub enum GatewayError {
         /// Why.
         message: String,
     },
+    /// A local rate limit ([`RateLimiter`](crate::reliability::RateLimiter))
+    /// refused the call: it fails fast, or waiting would have taken longer
+    /// than allowed. Answers 429 with `Retry-After`.
+    #[error("rate limit reached ({limit}); try again in {} ms", retry_after.as_millis())]
+    RateLimited {
+        /// Which limit, e.g. `60 requests per minute`.
+        limit: String,
+        /// When the limit lets a call through again.
+        retry_after: Duration,
+    },
+    /// A target's [circuit breaker](crate::reliability::CircuitBreaker) is
+    /// open: the target failed too often and is not called until its
+    /// cool-down ends. Answers 503 with `Retry-After`.
+    #[error(
+        "the circuit for {target} is open after repeated failures; next probe in {} ms",
+        retry_after.as_millis()
+    )]
+    CircuitOpen {
+        /// Which target.
+        target: String,
+        /// When the breaker lets a probe call through.
+        retry_after: Duration,
+    },
 }
 
 impl GatewayError {
@@ -86,6 +109,8 @@ impl GatewayError {
             GatewayError::StreamInterrupted { .. } => "stream_interrupted",
             GatewayError::Config { .. } => "gateway_config",
             GatewayError::Rejected { .. } => "rejected",
+            GatewayError::RateLimited { .. } => "rate_limited",
+            GatewayError::CircuitOpen { .. } => "circuit_open",
         }
     }
 
@@ -97,10 +122,13 @@ impl GatewayError {
         }
     }
 
-    /// How long the provider asked us to wait before trying again.
+    /// How long the provider (or a local rate limit or circuit breaker)
+    /// asked us to wait before trying again.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             GatewayError::Upstream { retry_after, .. } => *retry_after,
+            GatewayError::RateLimited { retry_after, .. }
+            | GatewayError::CircuitOpen { retry_after, .. } => Some(*retry_after),
             _ => None,
         }
     }

@@ -1,0 +1,483 @@
+//! Requests per minute and tokens per minute, waited for (bounded) or
+//! refused at once with 429 and `Retry-After`.
+//!
+//! Both limits are buckets that hold a minute's worth and refill
+//! continuously (the generic cell rate algorithm), each kept in one atomic
+//! "theoretical arrival time": a call reserves its slot with one
+//! compare-and-swap, and a waiting call sleeps until its own slot, so
+//! there is no lock and no queue.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+
+use super::clock::{nanos, now_nanos};
+use crate::gateway::{BoxFuture, CallContext, GatewayError, LlmGateway};
+use crate::llm::{
+    ChatRequest, ChatResponse, ChatStream, EmbeddingRequest, EmbeddingResponse, Usage,
+};
+
+const MINUTE: u64 = 60_000_000_000;
+
+/// What a limited call does when the limit is reached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WhenLimited {
+    /// Fail at once with [`GatewayError::RateLimited`]: 429 with `Retry-After`.
+    FailFast,
+    /// Wait for a slot, up to this long (and never past the request's
+    /// deadline); a call that would wait longer fails as with `FailFast`.
+    Wait(Duration),
+}
+
+/// Requests per minute and/or tokens per minute.
+///
+/// - Requests are counted when a call starts. The bucket holds `burst`
+///   calls (default: a minute's worth) and refills evenly: with 60 per
+///   minute and a burst of 10, ten calls go at once, then one a second.
+/// - Tokens are counted from the usage each answer reports (a stream's last
+///   chunk), after the call: a call starts while the minute's token budget
+///   is not spent, and its tokens are charged when it ends. Concurrent calls
+///   can therefore overshoot the budget by what they use; the calls after
+///   them wait (or are refused) until it is paid back. Answers without usage
+///   cost nothing.
+/// - By default a limited call fails fast; [`wait`](Self::wait) makes it
+///   wait, bounded.
+///
+/// ```
+/// use std::time::Duration;
+/// use fastagentic::reliability::RateLimit;
+/// let limit = RateLimit::new()
+///     .requests_per_minute(600)
+///     .burst(20)
+///     .tokens_per_minute(90_000)
+///     .wait(Duration::from_secs(2));
+/// assert!(limit.check().is_ok());
+/// assert!(RateLimit::new().requests_per_minute(0).check().is_err());
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct RateLimit {
+    requests_per_minute: Option<u32>,
+    tokens_per_minute: Option<u64>,
+    burst: Option<u32>,
+    when_limited: WhenLimited,
+}
+
+impl RateLimit {
+    /// No limit yet; add one with [`requests_per_minute`](Self::requests_per_minute)
+    /// or [`tokens_per_minute`](Self::tokens_per_minute).
+    pub const fn new() -> Self {
+        Self {
+            requests_per_minute: None,
+            tokens_per_minute: None,
+            burst: None,
+            when_limited: WhenLimited::FailFast,
+        }
+    }
+
+    /// Limits calls per minute (checked at start-up: at least 1).
+    pub const fn requests_per_minute(mut self, rpm: u32) -> Self {
+        self.requests_per_minute = Some(rpm);
+        self
+    }
+
+    /// Limits tokens per minute, counted from real usage (checked at start-up: at least 1).
+    pub const fn tokens_per_minute(mut self, tpm: u64) -> Self {
+        self.tokens_per_minute = Some(tpm);
+        self
+    }
+
+    /// How many calls may go at once (default: the rate per minute; checked
+    /// at start-up: 1 to the rate).
+    pub const fn burst(mut self, burst: u32) -> Self {
+        self.burst = Some(burst);
+        self
+    }
+
+    /// Waits up to `max_wait` for the limit instead of failing at once.
+    pub const fn wait(mut self, max_wait: Duration) -> Self {
+        self.when_limited = WhenLimited::Wait(max_wait);
+        self
+    }
+
+    /// Fails at once with 429 and `Retry-After` (the default).
+    pub const fn fail_fast(mut self) -> Self {
+        self.when_limited = WhenLimited::FailFast;
+        self
+    }
+
+    /// What a limited call does.
+    pub fn when_limited(&self) -> WhenLimited {
+        self.when_limited
+    }
+
+    /// Checks the bounds shared with the macros (`fastagentic_rules::reliability`).
+    pub fn check(&self) -> Result<(), String> {
+        use fastagentic_rules::reliability as rules;
+        if self.requests_per_minute.is_none() && self.tokens_per_minute.is_none() {
+            return Err(
+                "the rate limit limits nothing: set `requests_per_minute` and/or \
+                 `tokens_per_minute`, or leave the rate limit out"
+                    .to_owned(),
+            );
+        }
+        if let Some(rpm) = self.requests_per_minute {
+            rules::check_rate(u64::from(rpm))?;
+        }
+        if let Some(tpm) = self.tokens_per_minute {
+            rules::check_token_rate(tpm)?;
+        }
+        match (self.burst, self.requests_per_minute) {
+            (Some(burst), Some(rpm)) => rules::check_burst(u64::from(burst), u64::from(rpm)),
+            (Some(_), None) => Err(
+                "`burst` applies to `requests_per_minute`, which is not set: \
+                 set it, or remove `burst`"
+                    .to_owned(),
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Default for RateLimit {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn plural(n: u64, word: &str) -> String {
+    if n == 1 {
+        word.to_owned()
+    } else {
+        format!("{word}s")
+    }
+}
+
+/// Calls per minute: one slot per call, reserved by compare-and-swap.
+struct RequestBucket {
+    /// Nanoseconds between two slots.
+    interval: u64,
+    /// How far ahead of now slots may be handed out without waiting.
+    tolerance: u64,
+    /// The end of the last slot handed out.
+    tat: AtomicU64,
+    label: String,
+}
+
+impl RequestBucket {
+    fn new(per_minute: u32, burst: u32) -> Self {
+        let interval = (MINUTE / u64::from(per_minute.max(1))).max(1);
+        Self {
+            interval,
+            tolerance: interval.saturating_mul(u64::from(burst.max(1))),
+            tat: AtomicU64::new(0),
+            label: format!(
+                "{per_minute} {} per minute",
+                plural(u64::from(per_minute), "request")
+            ),
+        }
+    }
+
+    /// Reserves the next slot if it starts within `max_wait` of `now`:
+    /// `Ok(wait until it)`, or `Err(wait it would have needed)`.
+    fn reserve(&self, now: u64, max_wait: u64) -> Result<u64, u64> {
+        let mut tat = self.tat.load(Ordering::SeqCst);
+        loop {
+            let next = tat.max(now).saturating_add(self.interval);
+            let wait = next.saturating_sub(self.tolerance).saturating_sub(now);
+            if wait > max_wait {
+                return Err(wait);
+            }
+            match self
+                .tat
+                .compare_exchange_weak(tat, next, Ordering::SeqCst, Ordering::SeqCst)
+            {
+                Ok(_) => return Ok(wait),
+                Err(actual) => tat = actual,
+            }
+        }
+    }
+}
+
+/// Tokens per minute: a budget charged after each call.
+struct TokenBucket {
+    nanos_per_token: f64,
+    /// The end of the time the tokens used so far pay for.
+    tat: AtomicU64,
+    label: String,
+}
+
+impl TokenBucket {
+    fn new(per_minute: u64) -> Self {
+        Self {
+            nanos_per_token: MINUTE as f64 / per_minute.max(1) as f64,
+            tat: AtomicU64::new(0),
+            label: format!("{per_minute} {} per minute", plural(per_minute, "token")),
+        }
+    }
+
+    /// `None` when the budget is not spent at `now`, else how long until it is not.
+    fn spent(&self, now: u64) -> Option<u64> {
+        let tat = self.tat.load(Ordering::SeqCst);
+        (tat >= now.saturating_add(MINUTE)).then(|| tat - MINUTE - now + 1)
+    }
+
+    fn charge(&self, now: u64, tokens: u64) {
+        let cost = (tokens as f64 * self.nanos_per_token) as u64;
+        let _ = self
+            .tat
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |tat| {
+                Some(tat.max(now).saturating_add(cost))
+            });
+    }
+}
+
+/// A rate limit's state, shared by every call through the limiter.
+struct Limiter {
+    requests: Option<RequestBucket>,
+    tokens: Option<TokenBucket>,
+    when_limited: WhenLimited,
+}
+
+impl Limiter {
+    fn new(limit: &RateLimit) -> Self {
+        Self {
+            requests: limit
+                .requests_per_minute
+                .map(|rpm| RequestBucket::new(rpm, limit.burst.unwrap_or(rpm))),
+            tokens: limit.tokens_per_minute.map(TokenBucket::new),
+            when_limited: limit.when_limited,
+        }
+    }
+
+    /// Lets a call through, waiting if allowed, or refuses it.
+    async fn acquire(&self, call: &CallContext) -> Result<(), GatewayError> {
+        let start = now_nanos();
+        let mut max_wait = match self.when_limited {
+            WhenLimited::FailFast => 0,
+            WhenLimited::Wait(limit) => nanos(limit),
+        };
+        if let Some(deadline) = call.deadline() {
+            max_wait = max_wait.min(nanos(deadline.saturating_duration_since(Instant::now())));
+        }
+        let refused = |label: &str, wait: u64| GatewayError::RateLimited {
+            limit: label.to_owned(),
+            retry_after: Duration::from_nanos(wait),
+        };
+        if let Some(tokens) = &self.tokens {
+            loop {
+                let now = now_nanos();
+                let Some(wait) = tokens.spent(now) else { break };
+                if (now - start).saturating_add(wait) > max_wait {
+                    return Err(refused(&tokens.label, wait));
+                }
+                tokio::time::sleep(Duration::from_nanos(wait)).await;
+            }
+        }
+        if let Some(requests) = &self.requests {
+            let now = now_nanos();
+            let left = max_wait.saturating_sub(now - start);
+            match requests.reserve(now, left) {
+                Ok(0) => {}
+                Ok(wait) => tokio::time::sleep(Duration::from_nanos(wait)).await,
+                Err(wait) => return Err(refused(&requests.label, wait)),
+            }
+        }
+        Ok(())
+    }
+
+    fn charge(&self, usage: Option<&Usage>) {
+        if let (Some(tokens), Some(usage)) = (&self.tokens, usage) {
+            let used = if usage.total_tokens > 0 {
+                usage.total_tokens
+            } else {
+                usage.input_tokens + usage.output_tokens
+            };
+            tokens.charge(now_nanos(), used);
+        }
+    }
+}
+
+/// A gateway that holds `inner`'s calls to a [`RateLimit`].
+///
+/// One limiter is one budget: wrap the app's gateway for a per-gateway
+/// limit, or an endpoint's own gateway (`#[agent_endpoint(llm_gateway = ..)]`)
+/// for a per-endpoint one. Clones share the budget.
+///
+/// ```
+/// use fastagentic::DemoGateway;
+/// use fastagentic::reliability::{RateLimit, RateLimiter};
+/// let gateway = RateLimiter::new(DemoGateway::new(), RateLimit::new().requests_per_minute(60));
+/// # let _ = gateway;
+/// ```
+#[derive(Clone)]
+pub struct RateLimiter<G> {
+    inner: G,
+    limit: RateLimit,
+    limiter: Arc<Limiter>,
+}
+
+impl<G: LlmGateway> std::fmt::Debug for RateLimiter<G> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RateLimiter")
+            .field("gateway", &self.inner.name())
+            .field("limit", &self.limit)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<G: LlmGateway> RateLimiter<G> {
+    /// Limits `inner` to `limit`.
+    pub fn new(inner: G, limit: RateLimit) -> Self {
+        let limiter = Arc::new(Limiter::new(&limit));
+        Self {
+            inner,
+            limit,
+            limiter,
+        }
+    }
+
+    /// The limit.
+    pub fn limit(&self) -> &RateLimit {
+        &self.limit
+    }
+}
+
+impl<G: LlmGateway> LlmGateway for RateLimiter<G> {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    fn chat<'a>(
+        &'a self,
+        call: &'a CallContext,
+        request: ChatRequest,
+    ) -> BoxFuture<'a, Result<ChatResponse, GatewayError>> {
+        Box::pin(async move {
+            self.limiter.acquire(call).await?;
+            let response = self.inner.chat(call, request).await?;
+            self.limiter.charge(response.usage.as_ref());
+            Ok(response)
+        })
+    }
+
+    fn chat_stream<'a>(
+        &'a self,
+        call: &'a CallContext,
+        request: ChatRequest,
+    ) -> BoxFuture<'a, Result<ChatStream, GatewayError>> {
+        Box::pin(async move {
+            self.limiter.acquire(call).await?;
+            let mut upstream = self.inner.chat_stream(call, request).await?;
+            if self.limiter.tokens.is_none() {
+                return Ok(upstream);
+            }
+            let metadata = std::mem::take(&mut upstream.gateway_metadata);
+            let limiter = self.limiter.clone();
+            let mut counted = ChatStream::new(upstream.inspect(move |item| {
+                if let Ok(chunk) = item {
+                    limiter.charge(chunk.usage.as_ref());
+                }
+            }));
+            counted.gateway_metadata = metadata;
+            Ok(counted)
+        })
+    }
+
+    fn embed<'a>(
+        &'a self,
+        call: &'a CallContext,
+        request: EmbeddingRequest,
+    ) -> BoxFuture<'a, Result<EmbeddingResponse, GatewayError>> {
+        Box::pin(async move {
+            self.limiter.acquire(call).await?;
+            let response = self.inner.embed(call, request).await?;
+            self.limiter.charge(response.usage.as_ref());
+            Ok(response)
+        })
+    }
+
+    fn check(&self) -> Result<(), GatewayError> {
+        self.limit.check().map_err(|message| {
+            GatewayError::config(self.inner.name(), format!("rate limit: {message}"))
+        })?;
+        self.inner.check()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: u64 = 1_000_000;
+
+    #[test]
+    fn a_burst_goes_at_once_then_one_slot_per_interval() {
+        // 600 per minute: a slot every 100 ms; 3 at once.
+        let bucket = RequestBucket::new(600, 3);
+        let t0 = 5_000 * MS;
+        for _ in 0..3 {
+            assert_eq!(bucket.reserve(t0, 0), Ok(0));
+        }
+        assert_eq!(
+            bucket.reserve(t0, 0),
+            Err(100 * MS),
+            "the fourth must wait a slot"
+        );
+        assert_eq!(bucket.reserve(t0 + 100 * MS, 0), Ok(0));
+        // Waiting callers each get their own later slot.
+        assert_eq!(bucket.reserve(t0 + 100 * MS, 1_000 * MS), Ok(100 * MS));
+        assert_eq!(bucket.reserve(t0 + 100 * MS, 1_000 * MS), Ok(200 * MS));
+        assert_eq!(bucket.reserve(t0 + 100 * MS, 250 * MS), Err(300 * MS));
+        // After a quiet minute the bucket is full again, not fuller.
+        let later = t0 + 60_000 * MS;
+        for _ in 0..3 {
+            assert_eq!(bucket.reserve(later, 0), Ok(0));
+        }
+        assert!(bucket.reserve(later, 0).is_err());
+    }
+
+    #[test]
+    fn a_full_minute_burst_by_default() {
+        let bucket = RequestBucket::new(10, 10);
+        let t0 = 1_000 * MS;
+        let admitted = (0..50).filter(|_| bucket.reserve(t0, 0).is_ok()).count();
+        assert_eq!(admitted, 10);
+        assert_eq!(bucket.reserve(t0, 0), Err(6_000 * MS));
+    }
+
+    #[test]
+    fn tokens_are_charged_after_the_call() {
+        // 100 tokens per minute: 600 ms per token.
+        let bucket = TokenBucket::new(100);
+        let t0 = 1_000 * MS;
+        assert_eq!(bucket.spent(t0), None);
+        bucket.charge(t0, 60);
+        assert_eq!(bucket.spent(t0), None, "40 tokens are left");
+        bucket.charge(t0, 60);
+        // 20 tokens over budget: 12 s until it is paid back.
+        assert_eq!(bucket.spent(t0), Some(12_000 * MS + 1));
+        assert_eq!(bucket.spent(t0 + 12_001 * MS), None);
+    }
+
+    #[test]
+    fn checks() {
+        assert!(RateLimit::new().check().is_err());
+        assert!(RateLimit::new().tokens_per_minute(1).check().is_ok());
+        assert!(
+            RateLimit::new()
+                .requests_per_minute(5)
+                .burst(6)
+                .check()
+                .is_err()
+        );
+        assert!(
+            RateLimit::new()
+                .tokens_per_minute(5)
+                .burst(1)
+                .check()
+                .is_err()
+        );
+    }
+}
