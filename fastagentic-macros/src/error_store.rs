@@ -17,6 +17,10 @@ impl ErrorStore {
         self.errors.push(syn::Error::new_spanned(tokens, message));
     }
 
+    pub(crate) fn len(&self) -> usize {
+        self.errors.len()
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.errors.is_empty()
     }

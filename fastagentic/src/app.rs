@@ -17,6 +17,7 @@ use crate::gateway::{DemoGateway, LlmGateway};
 use crate::hooks::{Hook, HookContext, HookEvent, HookRegistration, HookSet};
 use crate::http::{self, ApiInfo, EndpointRuntime, Readiness};
 use crate::llm::PriceTable;
+use crate::observability::{CircuitSource, EndpointTelemetry, Metrics};
 
 /// The default limit on request bodies.
 pub const DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
@@ -48,6 +49,9 @@ pub struct App {
     prices: PriceTable,
     openai_prefix: Option<String>,
     openai_models: Vec<String>,
+    metrics: bool,
+    /// The default gateway's circuit breakers, for `/metrics`.
+    circuits: Option<CircuitSource>,
 }
 
 impl std::fmt::Debug for App {
@@ -83,6 +87,8 @@ impl App {
             prices: PriceTable::default(),
             openai_prefix: None,
             openai_models: Vec::new(),
+            metrics: true,
+            circuits: None,
         }
     }
 
@@ -101,7 +107,19 @@ impl App {
     /// The default gateway, for every endpoint that does not name its own.
     /// Without one, the app uses the offline [`DemoGateway`] and says so in the log.
     pub fn llm_gateway<G: LlmGateway>(mut self, gateway: G) -> Self {
-        self.gateway = Some(crate::gateway::shared(gateway));
+        // A `ReliableGateway`'s circuit states are reported on `/metrics`.
+        let (gateway, circuits) = crate::observability::share_watching(gateway);
+        self.gateway = Some(gateway);
+        self.circuits = circuits;
+        self
+    }
+
+    /// Serves `GET /metrics` in Prometheus' text format: requests, latency,
+    /// LLM calls, tokens, cost, retries, fallbacks, rate-limit rejections
+    /// and circuit states, per endpoint and model (on by default; the list
+    /// is in [`observability`](crate::observability)). `false` counts nothing.
+    pub fn metrics(mut self, enabled: bool) -> Self {
+        self.metrics = enabled;
         self
     }
 
@@ -230,6 +248,10 @@ impl App {
             source: Box::new(source),
         })?;
 
+        let metrics = self.metrics.then(Metrics::new);
+        if let (Some(metrics), Some(circuits)) = (&metrics, self.circuits) {
+            metrics.watch_circuits(circuits);
+        }
         let readiness = Readiness::default();
         let openapi = Arc::new(http::openapi_document(&self.info, &endpoints));
         let mut router = Router::new();
@@ -250,6 +272,7 @@ impl App {
                 }
                 None => default_gateway.clone(),
             };
+            let gateway = with_endpoint_reliability(reg, gateway)?;
             if let Some(prepare) = reg.prepare {
                 prepare();
             }
@@ -268,8 +291,12 @@ impl App {
                 hooks: hooks.clone(),
                 prices: prices.clone(),
                 body_limit: self.body_limit,
-                timeout: self.request_timeout,
+                timeout: reg
+                    .timeout
+                    .map(|timeout| timeout())
+                    .or(self.request_timeout),
                 has_path_params,
+                telemetry: EndpointTelemetry::new(reg.path, reg.name, metrics.as_ref()),
             });
             let route = if has_path_params {
                 post(move |params: RawPathParams, request: Request| {
@@ -289,6 +316,13 @@ impl App {
             router = router.route(
                 &format!("{prefix}/models"),
                 get(move || async move { crate::openai_compatible::models_response(&models) }),
+            );
+        }
+        if let Some(metrics) = metrics {
+            routes.push("GET /metrics -> Prometheus metrics".to_owned());
+            router = router.route(
+                "/metrics",
+                get(move || std::future::ready(crate::observability::metrics_response(&metrics))),
             );
         }
         let openapi_json = axum::Json(openapi.as_ref().clone());
@@ -344,6 +378,33 @@ impl App {
             task,
         })
     }
+}
+
+/// Wraps an endpoint's gateway in its own retry policy and rate limit
+/// (`#[agent_endpoint(retry = .., rate_limit = ..)]`), checked like any gateway.
+fn with_endpoint_reliability(
+    reg: &EndpointRegistration,
+    gateway: Arc<dyn LlmGateway>,
+) -> Result<Arc<dyn LlmGateway>, Error> {
+    if reg.retry.is_none() && reg.rate_limit.is_none() {
+        return Ok(gateway);
+    }
+    let mut reliable = crate::reliability::ReliableGateway::new(gateway);
+    if let Some(retry) = reg.retry {
+        reliable = reliable.retry(retry());
+    }
+    if let Some(rate_limit) = reg.rate_limit {
+        reliable = reliable.rate_limit(rate_limit());
+    }
+    reliable.check().map_err(|source| Error::Gateway {
+        context: format!(
+            "the retry or rate limit of endpoint `{}` ({})",
+            reg.name,
+            reg.site()
+        ),
+        source: Box::new(source),
+    })?;
+    Ok(crate::gateway::shared(reliable))
 }
 
 async fn bind(addr: &str) -> Result<TcpListener, Error> {

@@ -44,7 +44,9 @@ pub mod gateway;
 pub mod hooks;
 mod http;
 pub mod llm;
+pub mod observability;
 mod openai_compatible;
+pub mod reliability;
 mod runnable;
 mod secret;
 #[cfg(feature = "testing")]
@@ -67,6 +69,8 @@ pub use llm::{
     ChatChunk, ChatRequest, ChatResponse, ChatStream, EmbeddingRequest, EmbeddingResponse,
     LlmClient, Message, ModelPrice, PriceTable, Role, Usage,
 };
+pub use observability::{LangfuseHook, Telemetry};
+pub use reliability::ReliableGateway;
 pub use runnable::Runnable;
 pub use secret::Secret;
 

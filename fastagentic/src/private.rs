@@ -130,3 +130,23 @@ pub fn runnable<I, O, R: Runnable<I, O>>(
 
 /// Built once, on first use (at start-up the registry touches every endpoint's).
 pub use std::sync::LazyLock;
+
+pub use crate::reliability::{
+    Backoff, BackoffKind, ErrorClass, ErrorFilter, RateLimit, RetryPolicy,
+};
+pub use std::time::Duration;
+
+/// `retry = <expr>`: the bound puts a type error on the user's expression.
+pub fn retry_policy(policy: RetryPolicy) -> RetryPolicy {
+    policy
+}
+
+/// `rate_limit = <expr>`: the bound puts a type error on the user's expression.
+pub fn rate_limit(limit: RateLimit) -> RateLimit {
+    limit
+}
+
+/// `timeout = <expr>`: the bound puts a type error on the user's expression.
+pub fn timeout(timeout: Duration) -> Duration {
+    timeout
+}

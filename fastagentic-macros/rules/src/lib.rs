@@ -13,14 +13,18 @@
 //! |---|---|
 //! | [`suggest`] | "did you mean ...?" for every closed set of names |
 //! | [`path`] | endpoint path syntax (axum 0.8 router) and reserved paths |
+//! | [`duration`] | durations written as text (`"250ms"`, `"30s"`) |
 //! | [`hook_event`] | hook event names |
 //! | [`litellm`] | LiteLLM gateway option bounds |
 //! | [`portkey`] | the Portkey gateway config (schema of gateway 1.15.2 plus request-time traps) |
+//! | [`reliability`] | retry, backoff, rate-limit, circuit-breaker and timeout bounds |
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod duration;
 pub mod hook_event;
 pub mod litellm;
 pub mod path;
 pub mod portkey;
+pub mod reliability;
 pub mod suggest;

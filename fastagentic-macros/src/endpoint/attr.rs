@@ -1,5 +1,6 @@
 //! The attribute: `path = "/x", name = "...", description = "...",
-//! llm_gateway = <expr>, stream = true, runnable = <expr>`.
+//! llm_gateway = <expr>, stream = true, runnable = <expr>, retry = ..,
+//! rate_limit = .., timeout = ..`.
 
 use fastagentic_rules::suggest::closest;
 use proc_macro2::TokenStream;
@@ -16,6 +17,9 @@ const KEYS: &[&str] = &[
     "llm_gateway",
     "stream",
     "runnable",
+    "retry",
+    "rate_limit",
+    "timeout",
 ];
 
 /// The validated attribute.
@@ -26,24 +30,34 @@ pub(crate) struct EndpointAttr {
     pub llm_gateway: Option<Expr>,
     pub stream: bool,
     pub runnable: Option<Expr>,
+    /// An expression building the endpoint's `RetryPolicy`.
+    pub retry: Option<TokenStream>,
+    /// An expression building the endpoint's `RateLimit`.
+    pub rate_limit: Option<TokenStream>,
+    /// An expression building the endpoint's request timeout (`Duration`).
+    pub timeout: Option<TokenStream>,
 }
 
-/// One `key = value` (or a bare `key`).
-struct Entry {
-    key: Ident,
-    value: Option<Expr>,
+/// One `key = value`, `key(nested, ...)` or a bare `key`.
+pub(super) struct Entry {
+    pub key: Ident,
+    pub value: Option<Expr>,
+    pub list: Option<Punctuated<Entry, Token![,]>>,
 }
 
 impl syn::parse::Parse for Entry {
     fn parse(input: syn::parse::ParseStream<'_>) -> syn::Result<Self> {
         let key: Ident = input.call(syn::ext::IdentExt::parse_any)?;
-        let value = if input.peek(Token![=]) {
+        let (mut value, mut list) = (None, None);
+        if input.peek(Token![=]) {
             input.parse::<Token![=]>()?;
-            Some(input.parse()?)
-        } else {
-            None
-        };
-        Ok(Self { key, value })
+            value = Some(input.parse()?);
+        } else if input.peek(syn::token::Paren) {
+            let content;
+            syn::parenthesized!(content in input);
+            list = Some(content.parse_terminated(Entry::parse, Token![,])?);
+        }
+        Ok(Self { key, value, list })
     }
 }
 
@@ -103,6 +117,7 @@ impl EndpointAttr {
         let mut misspelt_path = false;
         let (mut path, mut name, mut description, mut llm_gateway, mut stream, mut runnable) =
             (None, None, None, None, false, None);
+        let (mut retry, mut rate_limit, mut timeout) = (None, None, None);
         for entry in &entries {
             let key = entry.key.to_string();
             if seen.contains(&key) {
@@ -123,6 +138,9 @@ impl EndpointAttr {
                 "description" => description = lit_str(entry, errors),
                 "llm_gateway" => llm_gateway = expr(entry, "OpenAiGateway::from_env()?", errors),
                 "runnable" => runnable = expr(entry, "MyAgent::new()", errors),
+                "retry" => retry = super::reliability_keys::retry(entry, errors),
+                "rate_limit" => rate_limit = super::reliability_keys::rate_limit(entry, errors),
+                "timeout" => timeout = super::reliability_keys::timeout(entry, errors),
                 "stream" => match &entry.value {
                     None => stream = true,
                     Some(Expr::Lit(syn::ExprLit {
@@ -168,6 +186,9 @@ impl EndpointAttr {
             llm_gateway,
             stream,
             runnable,
+            retry,
+            rate_limit,
+            timeout,
         })
     }
 }

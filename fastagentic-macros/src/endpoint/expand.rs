@@ -84,6 +84,17 @@ pub(crate) fn generate(
         None => quote!(::core::option::Option::None),
     };
 
+    let optional_fn = |value: &Option<TokenStream>, ty: TokenStream| match value {
+        Some(expr) => quote!(::core::option::Option::Some({
+            fn __fastagentic_option() -> #ty { #expr }
+            __fastagentic_option
+        })),
+        None => quote!(::core::option::Option::None),
+    };
+    let retry = optional_fn(&attr.retry, quote!(#fp::RetryPolicy));
+    let rate_limit = optional_fn(&attr.rate_limit, quote!(#fp::RateLimit));
+    let timeout = optional_fn(&attr.timeout, quote!(#fp::Duration));
+
     let (user_fn, runnable_static, prepare) = match &attr.runnable {
         Some(expr) => runnable_parts(function, sig, expr, &fp),
         None => (
@@ -128,6 +139,9 @@ pub(crate) fn generate(
             input_schema: #input_schema,
             output_schema: #output_schema,
             gateway: #gateway,
+            retry: #retry,
+            rate_limit: #rate_limit,
+            timeout: #timeout,
             prepare: #prepare,
             module: ::core::module_path!(),
             file: #file,

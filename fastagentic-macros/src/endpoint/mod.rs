@@ -3,6 +3,7 @@
 
 mod attr;
 mod expand;
+mod reliability_keys;
 mod signature;
 
 use proc_macro2::TokenStream;

@@ -39,6 +39,12 @@ pub struct EndpointRegistration {
     pub output_schema: SchemaFn,
     /// The endpoint's own gateway (`llm_gateway = ...`); `None` uses the app's.
     pub gateway: Option<GatewayFactory>,
+    /// This endpoint's retry policy (`retry = ...`), wrapped around its gateway.
+    pub retry: Option<fn() -> crate::reliability::RetryPolicy>,
+    /// This endpoint's own rate limit (`rate_limit(...)`), a budget apart from other endpoints'.
+    pub rate_limit: Option<fn() -> crate::reliability::RateLimit>,
+    /// This endpoint's request timeout (`timeout = "30s"`), instead of the app's.
+    pub timeout: Option<fn() -> std::time::Duration>,
     /// Work done once at start-up (builds a `runnable = ...` agent).
     pub prepare: Option<fn()>,
     /// The module that defines it.

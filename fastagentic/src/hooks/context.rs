@@ -1,5 +1,7 @@
 //! What a hook sees.
 
+use std::time::Duration;
+
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -46,8 +48,18 @@ pub struct HookContext {
     pub metadata: Extra,
     /// The failure, for `on_error`.
     pub error: Option<ErrorInfo>,
-    /// How many times the LLM call was retried so far.
+    /// How many times the LLM call was retried so far; for `on_retry`, the
+    /// number of the retry about to happen (1 for the first).
     pub retry_count: u32,
+    /// For `on_retry`: the attempt that failed (1 for the first call); the
+    /// next attempt is `attempt + 1`. `error` says why it failed.
+    pub attempt: u32,
+    /// For `on_retry`: how long the gateway waits before the next attempt
+    /// (the backoff, or the provider's `Retry-After`).
+    pub next_delay: Option<Duration>,
+    /// For `on_llm_end`: how long the LLM call took through the gateway
+    /// (retries and fallbacks included; a stream until its last chunk).
+    pub duration: Option<Duration>,
 }
 
 impl HookContext {
@@ -66,6 +78,9 @@ impl HookContext {
             metadata: Extra::new(),
             error: None,
             retry_count: 0,
+            attempt: 0,
+            next_delay: None,
+            duration: None,
         }
     }
 }

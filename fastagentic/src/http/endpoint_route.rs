@@ -11,6 +11,7 @@ use futures_util::FutureExt;
 use http::{HeaderValue, Request, StatusCode, header};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::Value;
+use tracing::Instrument;
 use uuid::Uuid;
 
 use super::sse::sse_body;
@@ -20,6 +21,7 @@ use crate::error::AgentError;
 use crate::gateway::{CallContext, LlmGateway};
 use crate::hooks::{ErrorInfo, HookContext, HookEvent, HookSet};
 use crate::llm::{LlmClient, PriceTable};
+use crate::observability::EndpointTelemetry;
 
 /// Everything an endpoint needs per request, built once at start-up.
 pub(crate) struct EndpointRuntime {
@@ -31,6 +33,8 @@ pub(crate) struct EndpointRuntime {
     pub body_limit: usize,
     pub timeout: Option<Duration>,
     pub has_path_params: bool,
+    /// The request span, metrics and LLM-call telemetry (see `observability`).
+    pub telemetry: EndpointTelemetry,
 }
 
 const RUN_ID_HEADER: &str = "x-fastagentic-run-id";
@@ -43,21 +47,23 @@ pub(crate) async fn serve_endpoint(
 ) -> Response {
     let run_id = Uuid::new_v4();
     let started = Instant::now();
+    // The request's span and metrics end with the response body (see `finish` below).
+    let telemetry = runtime.telemetry.start(run_id, request.headers());
+    let work = run(&runtime, run_id, params, request).instrument(telemetry.span().clone());
     let result = match runtime.timeout {
-        Some(limit) => tokio::time::timeout(limit, run(&runtime, run_id, params, request))
-            .await
-            .unwrap_or_else(|_| {
-                Err(AgentError::new(
-                    504,
-                    "request_timeout",
-                    format!("the request took longer than {limit:?}"),
-                ))
-            }),
-        None => run(&runtime, run_id, params, request).await,
+        Some(limit) => tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {
+            Err(AgentError::new(
+                504,
+                "request_timeout",
+                format!("the request took longer than {limit:?}"),
+            ))
+        }),
+        None => work.await,
     };
     let mut response = match result {
         Ok(response) => response,
         Err(error) => {
+            telemetry.failed(error.kind());
             if !error.hooks_notified() && runtime.hooks.has(HookEvent::OnError) {
                 let mut ctx = HookContext::new(HookEvent::OnError, run_id, &*runtime.name);
                 ctx.error = Some(ErrorInfo {
@@ -75,7 +81,7 @@ pub(crate) async fn serve_endpoint(
         response.headers_mut().insert(RUN_ID_HEADER, value);
     }
     tracing::trace!(endpoint = %runtime.name, %run_id, elapsed_us = started.elapsed().as_micros() as u64, "served");
-    response
+    telemetry.finish(response)
 }
 
 async fn run(
@@ -122,7 +128,8 @@ async fn run(
         runtime.hooks.clone(),
         runtime.prices.clone(),
         call,
-    );
+    )
+    .with_telemetry(&runtime.telemetry);
     let ctx = AgentContext::new(llm);
 
     let reply = AssertUnwindSafe((runtime.registration.handler)(ctx, input))

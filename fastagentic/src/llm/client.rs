@@ -3,13 +3,16 @@
 use std::sync::Arc;
 
 use futures_util::{StreamExt, stream};
+use tracing::Instrument;
 
 use super::{
     ChatRequest, ChatResponse, ChatStream, EmbeddingRequest, EmbeddingResponse, Extra, PriceTable,
     Usage,
 };
-use crate::gateway::{CallContext, GatewayError, LlmGateway};
+use crate::gateway::{BoxFuture, CallContext, GatewayError, LlmGateway};
 use crate::hooks::{ErrorInfo, HookContext, HookEvent, HookSet};
+use crate::observability::{EndpointMetrics, EndpointTelemetry, LlmCall};
+use crate::reliability::{CallObserver, GatewayEvent};
 
 /// A client bound to one endpoint's gateway and one run: every call goes
 /// through the gateway, with `on_llm_start`, `on_llm_end` and `on_error`
@@ -20,6 +23,8 @@ pub struct LlmClient {
     hooks: Arc<HookSet>,
     prices: Arc<PriceTable>,
     call: CallContext,
+    /// The endpoint's LLM metrics (none outside an app or with metrics off).
+    metrics: Option<Arc<EndpointMetrics>>,
 }
 
 impl std::fmt::Debug for LlmClient {
@@ -38,12 +43,29 @@ impl LlmClient {
         prices: Arc<PriceTable>,
         call: CallContext,
     ) -> Self {
+        // Retries happen below, in the gateway tree: it reports them to the
+        // call's observer, which runs the `on_retry` hooks (only installed
+        // when there are some).
+        let call = if hooks.has(HookEvent::OnRetry) {
+            call.with_observer(Arc::new(RetryHooks(hooks.clone())))
+        } else {
+            call
+        };
         Self {
             gateway,
             hooks,
             prices,
             call,
+            metrics: None,
         }
+    }
+
+    /// Counts this client's calls in the endpoint's metrics and reports
+    /// retries and fallbacks as events of each call's span.
+    pub(crate) fn with_telemetry(mut self, telemetry: &EndpointTelemetry) -> Self {
+        self.metrics = telemetry.metrics().cloned();
+        self.call = self.call.with_observer(telemetry.observer().clone());
+        self
     }
 
     /// A client with no hooks, for use outside an app (scripts, tests).
@@ -74,7 +96,14 @@ impl LlmClient {
             .has(HookEvent::OnLlmEnd)
             .then(|| request.messages.clone());
         let asked_model = request.model.clone();
-        match self.gateway.chat(&self.call, request).await {
+        let mut telemetry = LlmCall::chat(self.metrics.as_ref(), self.gateway.name(), &request);
+        let span = telemetry.span().clone();
+        match self
+            .gateway
+            .chat(&self.call, request)
+            .instrument(span)
+            .await
+        {
             Ok(mut response) => {
                 let model = if response.model.is_empty() {
                     asked_model
@@ -83,8 +112,18 @@ impl LlmClient {
                 };
                 let usage = response.usage.get_or_insert_with(Usage::default);
                 self.fill_cost(&model, usage, &mut response.gateway_metadata);
+                telemetry.answered(
+                    &response.model,
+                    &response.id,
+                    response
+                        .choices
+                        .iter()
+                        .filter_map(|c| c.finish_reason.as_deref()),
+                    response.usage.as_ref(),
+                );
                 if let Some(messages) = messages {
                     let mut ctx = self.context(HookEvent::OnLlmEnd);
+                    ctx.duration = Some(telemetry.elapsed());
                     ctx.messages = messages;
                     ctx.model = Some(model);
                     ctx.usage = response.usage.clone().unwrap_or_default();
@@ -94,7 +133,10 @@ impl LlmClient {
                 }
                 Ok(response)
             }
-            Err(error) => Err(self.failed(error).await),
+            Err(error) => {
+                telemetry.failed(&error);
+                Err(self.failed(error).await)
+            }
         }
     }
 
@@ -107,9 +149,19 @@ impl LlmClient {
             .hooks
             .has(HookEvent::OnLlmEnd)
             .then(|| request.messages.clone());
-        let upstream = match self.gateway.chat_stream(&self.call, request).await {
+        let mut telemetry = LlmCall::chat(self.metrics.as_ref(), self.gateway.name(), &request);
+        let span = telemetry.span().clone();
+        let upstream = match self
+            .gateway
+            .chat_stream(&self.call, request)
+            .instrument(span)
+            .await
+        {
             Ok(stream) => stream,
-            Err(error) => return Err(self.failed(error).await),
+            Err(error) => {
+                telemetry.failed(&error);
+                return Err(self.failed(error).await);
+            }
         };
         let metadata = upstream.gateway_metadata.clone();
         let client = self.clone();
@@ -122,6 +174,7 @@ impl LlmClient {
             text: String::new(),
             metadata: metadata.clone(),
             finished: false,
+            telemetry,
         };
         let chunks = stream::unfold(observed, |mut o| async move {
             if o.finished {
@@ -145,11 +198,15 @@ impl LlmClient {
                 }
                 Some(Err(error)) => {
                     o.finished = true;
+                    o.telemetry.failed(&error);
                     let error = o.client.failed(error).await;
                     Some((Err(error), o))
                 }
                 None => {
                     o.finished = true;
+                    let usage = o.usage.as_ref();
+                    o.telemetry
+                        .answered(&o.model, "", std::iter::empty(), usage);
                     o.end().await;
                     None
                 }
@@ -165,7 +222,15 @@ impl LlmClient {
         &self,
         request: EmbeddingRequest,
     ) -> Result<EmbeddingResponse, GatewayError> {
-        match self.gateway.embed(&self.call, request).await {
+        let mut telemetry =
+            LlmCall::embeddings(self.metrics.as_ref(), self.gateway.name(), &request);
+        let span = telemetry.span().clone();
+        match self
+            .gateway
+            .embed(&self.call, request)
+            .instrument(span)
+            .await
+        {
             Ok(mut response) => {
                 if let Some(usage) = response.usage.as_mut() {
                     self.fill_cost(
@@ -174,9 +239,14 @@ impl LlmClient {
                         &mut response.gateway_metadata,
                     );
                 }
+                let usage = response.usage.as_ref();
+                telemetry.answered(&response.model, "", std::iter::empty(), usage);
                 Ok(response)
             }
-            Err(error) => Err(self.failed(error).await),
+            Err(error) => {
+                telemetry.failed(&error);
+                Err(self.failed(error).await)
+            }
         }
     }
 
@@ -244,6 +314,32 @@ impl LlmClient {
     }
 }
 
+/// Runs `on_retry` hooks for the retries the gateway tree reports.
+struct RetryHooks(Arc<HookSet>);
+
+impl CallObserver for RetryHooks {
+    fn on_event<'a>(&'a self, call: &'a CallContext, event: &'a GatewayEvent) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            let GatewayEvent::Retry(retry) = event else {
+                return;
+            };
+            let mut ctx = HookContext::new(HookEvent::OnRetry, call.run_id(), call.endpoint());
+            ctx.user_id = call.user_id().map(str::to_owned);
+            ctx.model = Some(retry.model.clone());
+            ctx.attempt = retry.attempt;
+            ctx.retry_count = retry.attempt;
+            ctx.next_delay = Some(retry.delay);
+            ctx.error = Some(ErrorInfo {
+                kind: retry.error.kind().to_owned(),
+                message: retry.error.to_string(),
+                status: crate::error::gateway_status(&retry.error),
+            });
+            // A retry cannot be rejected: the hooks observe it.
+            let _ = self.0.run(HookEvent::OnRetry, &mut ctx).await;
+        })
+    }
+}
+
 /// A stream being watched for its usage and text, for `on_llm_end`.
 struct Observed {
     upstream: ChatStream,
@@ -254,6 +350,8 @@ struct Observed {
     text: String,
     metadata: Extra,
     finished: bool,
+    /// The call's span and metrics, ended with the stream.
+    telemetry: LlmCall,
 }
 
 impl Drop for Observed {
@@ -285,6 +383,7 @@ impl Observed {
             return;
         };
         let mut ctx = self.client.context(HookEvent::OnLlmEnd);
+        ctx.duration = Some(self.telemetry.elapsed());
         ctx.messages = messages;
         ctx.model = Some(self.model.clone());
         let mut usage = self.usage.take().unwrap_or_default();
