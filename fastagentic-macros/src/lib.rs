@@ -16,6 +16,7 @@ mod endpoint;
 mod error_store;
 mod hook;
 mod item_fn;
+mod litellm_options;
 mod naming;
 
 /// Marks an `async fn` as an HTTP endpoint. See `fastagentic::agent_endpoint`.
@@ -28,4 +29,11 @@ pub fn agent_endpoint(attr: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn hook(attr: TokenStream, item: TokenStream) -> TokenStream {
     hook::expand(attr.into(), item.into()).into()
+}
+
+/// LiteLLM gateway options as literals, checked at compile time. See
+/// `fastagentic_litellm::litellm_options`.
+#[proc_macro]
+pub fn litellm_options(input: TokenStream) -> TokenStream {
+    litellm_options::expand(input.into()).into()
 }

@@ -1,0 +1,5 @@
+use fastagentic_litellm::litellm_options;
+
+fn main() {
+    let _ = litellm_options! { num_retries = 3 };
+}
