@@ -69,7 +69,9 @@ const REFUSED_SCHEMES: &[&str] = &["file://", "data:", "gopher:", "ftp://", "ftp
 /// assert!(check_custom_host("ftp://example.com", TRUSTED).is_err());
 /// ```
 pub fn check_custom_host(url: &str, trusted_hosts: &[&str]) -> Result<(), String> {
-    let refuse = |reason: String| Err(format!("custom_host `{url}` is refused: {reason}"));
+    // Messages show the URL without its `user:password@` part: it is a credential.
+    let shown = without_credentials(url);
+    let refuse = |reason: String| Err(format!("custom_host `{shown}` is refused: {reason}"));
     if url.trim().is_empty() {
         return Err("custom_host is empty: write the provider's base URL, e.g. \
                     `http://localhost:8000/v1`, or remove the key"
@@ -77,13 +79,13 @@ pub fn check_custom_host(url: &str, trusted_hosts: &[&str]) -> Result<(), String
     }
     if url.chars().any(|c| c.is_control()) {
         return Err(format!(
-            "custom_host {url:?} contains a control character: the gateway's SSRF guard refuses it"
+            "custom_host {shown:?} contains a control character: the gateway's SSRF guard refuses it"
         ));
     }
     if url.chars().any(char::is_whitespace) {
         return refuse(format!(
             "it contains whitespace; write `{}`",
-            url.split_whitespace().collect::<String>()
+            shown.split_whitespace().collect::<String>()
         ));
     }
     let lower = url.to_ascii_lowercase();
@@ -104,10 +106,14 @@ pub fn check_custom_host(url: &str, trusted_hosts: &[&str]) -> Result<(), String
         }
         if let Some((scheme @ ("http" | "https"), _)) = lower.split_once(':') {
             let rest = url[scheme.len() + 1..].trim_start_matches('/');
-            return refuse(format!("the scheme needs `//`; write `{scheme}://{rest}`"));
+            let fixed = format!("{scheme}://{rest}");
+            return refuse(format!(
+                "the scheme needs `//`; write `{}`",
+                without_credentials(&fixed)
+            ));
         }
         return refuse(format!(
-            "it has no scheme; write `http://{url}` (or `https://`)"
+            "it has no scheme; write `http://{shown}` (or `https://`)"
         ));
     };
     if scheme != "http" && scheme != "https" {
@@ -153,6 +159,19 @@ pub fn check_custom_host(url: &str, trusted_hosts: &[&str]) -> Result<(), String
         }
     }
     check_host(host, trusted_hosts).or_else(refuse)
+}
+
+/// `url` with the user-info of its authority (`user:password@`) shown as
+/// `***@`, for messages.
+fn without_credentials(url: &str) -> std::borrow::Cow<'_, str> {
+    let start = url.find("://").map_or(0, |at| at + 3);
+    let end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |at| start + at);
+    match url[start..end].rfind('@') {
+        Some(at) => format!("{}***{}", &url[..start], &url[start + at..]).into(),
+        None => url.into(),
+    }
 }
 
 /// The gateway's hostname rules; `host` is ASCII-lower-cased.
@@ -411,6 +430,21 @@ mod tests {
     #[test]
     fn refuses_credentials_and_at_signs() {
         assert!(refused("http://user:pass@example.com").contains("credentials in the URL"));
+        // The message never repeats the credential.
+        let message = refused("http://user:s3cret@example.com/v1");
+        assert!(!message.contains("s3cret"), "{message}");
+        assert!(
+            message.starts_with("custom_host `http://***@example.com/v1` is refused"),
+            "{message}"
+        );
+        for leaky in [
+            "http://user:s3cret @example.com",
+            "user:s3cret@example.com",
+            "http:user:s3cret@example.com",
+        ] {
+            let message = refused(leaky);
+            assert!(!message.contains("s3cret"), "{message}");
+        }
         assert!(refused("http://example.com/@x").contains("credentials in the URL"));
     }
 
