@@ -18,6 +18,7 @@ mod hook;
 mod item_fn;
 mod litellm_options;
 mod naming;
+mod portkey_config;
 
 /// Marks an `async fn` as an HTTP endpoint. See `fastagentic::agent_endpoint`.
 #[proc_macro_attribute]
@@ -29,6 +30,13 @@ pub fn agent_endpoint(attr: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn hook(attr: TokenStream, item: TokenStream) -> TokenStream {
     hook::expand(attr.into(), item.into()).into()
+}
+
+/// A Portkey gateway config written as JSON, validated at compile time. See
+/// `fastagentic_portkey::portkey_config`.
+#[proc_macro]
+pub fn portkey_config(input: TokenStream) -> TokenStream {
+    portkey_config::expand(input.into()).into()
 }
 
 /// LiteLLM gateway options as literals, checked at compile time. See

@@ -1,0 +1,8 @@
+//! JSON object keys are quoted.
+use fastagentic_portkey::portkey_config;
+
+fn main() {
+    let _config = portkey_config!({
+        retry: {"attempts": 3}
+    });
+}
