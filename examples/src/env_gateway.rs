@@ -4,16 +4,39 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fastagentic::{DemoGateway, LlmGateway, OpenAiGateway};
+use fastagentic_litellm::LiteLLMGateway;
+use fastagentic_portkey::PortkeyGateway;
 
-/// The gateway the environment asks for: `OPENAI_API_KEY` (with optional
-/// `OPENAI_BASE_URL`) selects OpenAI; with nothing set, the offline demo.
+fn set(var: &str) -> Option<String> {
+    std::env::var(var).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// The gateway the environment asks for, first match wins:
+///
+/// 1. `PORTKEY_API_KEY` (with `PORTKEY_BASE_URL` for a self-hosted gateway and
+///    `PORTKEY_VIRTUAL_KEY` for the provider's credentials): [`PortkeyGateway`];
+/// 2. `LITELLM_PROXY_API_BASE` (with `LITELLM_PROXY_API_KEY`): [`LiteLLMGateway`];
+/// 3. `OPENAI_API_KEY` (with `OPENAI_BASE_URL` for any OpenAI-compatible server): [`OpenAiGateway`];
+/// 4. nothing: the offline [`DemoGateway`], whose answers say they are the demo.
 pub fn gateway_from_env() -> Result<Arc<dyn LlmGateway>, fastagentic::Error> {
-    if std::env::var("OPENAI_API_KEY").is_ok_and(|k| !k.trim().is_empty()) {
+    if set("PORTKEY_API_KEY").is_some() {
+        tracing::info!("LLM gateway: Portkey (PORTKEY_API_KEY is set)");
+        let gateway = PortkeyGateway::new();
+        return Ok(Arc::new(match set("PORTKEY_VIRTUAL_KEY") {
+            Some(key) => gateway.virtual_key(key),
+            None => gateway,
+        }));
+    }
+    if set("LITELLM_PROXY_API_BASE").is_some() {
+        tracing::info!("LLM gateway: the LiteLLM proxy (LITELLM_PROXY_API_BASE is set)");
+        return Ok(Arc::new(LiteLLMGateway::new()));
+    }
+    if set("OPENAI_API_KEY").is_some() {
         tracing::info!("LLM gateway: OpenAI-compatible API (OPENAI_API_KEY is set)");
         return Ok(Arc::new(OpenAiGateway::from_env()?));
     }
     tracing::warn!(
-        "LLM gateway: the offline demo (no OPENAI_API_KEY, PORTKEY_API_KEY or LITELLM_PROXY_API_BASE set); answers are canned and say so"
+        "LLM gateway: the offline demo (no PORTKEY_API_KEY, LITELLM_PROXY_API_BASE or OPENAI_API_KEY set); answers are canned and say so"
     );
     Ok(Arc::new(
         DemoGateway::new().token_delay(Duration::from_millis(30)),

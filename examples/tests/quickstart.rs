@@ -112,3 +112,113 @@ async fn quickstart_answers_offline_and_stops_on_sigterm() {
     assert!(log.contains("demo"), "the log says it is the demo: {log}");
     assert!(log.contains("stopped"), "{log}");
 }
+
+/// Starts the quickstart with `env` (every gateway variable cleared first),
+/// sends one `/chat`, and returns what the mock upstream saw.
+async fn chat_through_env(
+    env: &[(&str, String)],
+    mock: &fastagentic::testing::MockProvider,
+) -> fastagentic::testing::CapturedRequest {
+    let port = free_port();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_quickstart"));
+    command.env("FASTAGENTIC_ADDR", format!("127.0.0.1:{port}"));
+    for var in [
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "PORTKEY_API_KEY",
+        "PORTKEY_BASE_URL",
+        "PORTKEY_VIRTUAL_KEY",
+        "LITELLM_PROXY_API_BASE",
+        "LITELLM_PROXY_API_KEY",
+    ] {
+        command.env_remove(var);
+    }
+    for (var, value) in env {
+        command.env(var, value);
+    }
+    let mut child = command
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the quickstart starts");
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let started = Instant::now();
+    while !http
+        .get(format!("{base}/ready"))
+        .send()
+        .await
+        .is_ok_and(|r| r.status().is_success())
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the quickstart did not become ready with {env:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let response = http
+        .post(format!("{base}/chat"))
+        .json(&json!({"message": "Hello!"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status().as_u16(),
+        200,
+        "{}",
+        response.text().await.unwrap_or_default()
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    mock.requests()
+        .pop()
+        .expect("the chat reached the upstream")
+}
+
+#[tokio::test]
+async fn the_environment_picks_the_gateway() {
+    use fastagentic::testing::MockProvider;
+
+    let mock = MockProvider::start().await;
+    let openai = chat_through_env(
+        &[
+            ("OPENAI_API_KEY", "sk-openai".into()),
+            ("OPENAI_BASE_URL", mock.base_url()),
+        ],
+        &mock,
+    )
+    .await;
+    assert_eq!(openai.header("authorization"), Some("Bearer sk-openai"));
+
+    let litellm = chat_through_env(
+        &[
+            ("LITELLM_PROXY_API_BASE", mock.url()),
+            ("LITELLM_PROXY_API_KEY", "sk-litellm".into()),
+            ("OPENAI_API_KEY", "sk-openai".into()),
+        ],
+        &mock,
+    )
+    .await;
+    assert_eq!(
+        litellm.header("authorization"),
+        Some("Bearer sk-litellm"),
+        "LiteLLM wins over OpenAI"
+    );
+
+    let portkey = chat_through_env(
+        &[
+            ("PORTKEY_API_KEY", "pk-test".into()),
+            ("PORTKEY_BASE_URL", mock.base_url()),
+            ("PORTKEY_VIRTUAL_KEY", "openai-vk".into()),
+            ("LITELLM_PROXY_API_BASE", mock.url()),
+        ],
+        &mock,
+    )
+    .await;
+    assert_eq!(
+        portkey.header("x-portkey-api-key"),
+        Some("pk-test"),
+        "Portkey wins over LiteLLM"
+    );
+    assert_eq!(portkey.header("x-portkey-virtual-key"), Some("openai-vk"));
+}
