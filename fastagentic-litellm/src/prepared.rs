@@ -2,6 +2,7 @@
 //! the validated options, the transport with its headers, and the static body
 //! fields. Per call only what is dynamic is added ([`Prepared::apply_chat`]).
 
+use fastagentic::gateway::ConfigProblems;
 use fastagentic::llm::Extra;
 use fastagentic::{
     CallContext, ChatRequest, EmbeddingRequest, GatewayError, OpenAiCompatClient, Secret,
@@ -85,32 +86,12 @@ impl Fallbacks {
 }
 
 /// Every problem found while preparing; reported together.
-#[derive(Default)]
-struct Problems(Vec<String>);
-
-impl Problems {
-    fn push(&mut self, problem: impl Into<String>) {
-        self.0.push(problem.into());
-    }
-
-    fn into_error(self) -> Option<GatewayError> {
-        match self.0.len() {
-            0 => None,
-            1 => Some(GatewayError::config(NAME, self.0.concat())),
-            n => Some(GatewayError::config(
-                NAME,
-                format!("{n} problems:\n  - {}", self.0.join("\n  - ")),
-            )),
-        }
-    }
-}
-
 impl Prepared {
     /// Checks every option (with `fastagentic_rules::litellm`, the rules
     /// `litellm_options!` applies at compile time) and builds what is sent;
     /// `Err` lists every problem.
     pub(crate) fn build(gateway: &LiteLLMGateway) -> Result<Self, GatewayError> {
-        let mut problems = Problems::default();
+        let mut problems = ConfigProblems::new(NAME);
         check_base_url(gateway, &mut problems);
 
         let mut client = OpenAiCompatClient::new(NAME, &gateway.base_url);
@@ -305,7 +286,7 @@ fn from_env(from_env: bool, var: &str) -> String {
     }
 }
 
-fn check_base_url(gateway: &LiteLLMGateway, problems: &mut Problems) {
+fn check_base_url(gateway: &LiteLLMGateway, problems: &mut ConfigProblems) {
     let env = from_env(gateway.base_url_from_env, API_BASE_ENV);
     match reqwest::Url::parse(&gateway.base_url) {
         Ok(url) if url.password().is_some() || !url.username().is_empty() => problems.push(format!(

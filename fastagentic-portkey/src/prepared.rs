@@ -2,6 +2,7 @@
 //! the merged config, every static header, and what the diagnostics need.
 //! Per request only the dynamic headers are added ([`Prepared::request_headers`]).
 
+use fastagentic::gateway::ConfigProblems;
 use fastagentic::{CallContext, GatewayError, OpenAiCompatClient, Secret};
 use fastagentic_rules::portkey::{
     DEFAULT_TRUSTED_CUSTOM_HOSTS, PathSegment, check_custom_host, check_provider,
@@ -36,30 +37,10 @@ pub(crate) struct PerRequest {
 }
 
 /// Every problem found while preparing; reported together.
-#[derive(Default)]
-struct Problems(Vec<String>);
-
-impl Problems {
-    fn push(&mut self, problem: impl Into<String>) {
-        self.0.push(problem.into());
-    }
-
-    fn into_error(self) -> Option<GatewayError> {
-        match self.0.len() {
-            0 => None,
-            1 => Some(GatewayError::config(NAME, self.0.concat())),
-            n => Some(GatewayError::config(
-                NAME,
-                format!("{n} problems:\n  - {}", self.0.join("\n  - ")),
-            )),
-        }
-    }
-}
-
 impl Prepared {
     /// Checks everything and builds the headers; `Err` lists every problem.
     pub(crate) fn build(gateway: &PortkeyGateway) -> Result<Self, GatewayError> {
-        let mut problems = Problems::default();
+        let mut problems = ConfigProblems::new(NAME);
         let base_url = check_base_url(gateway, &mut problems);
         let mut client = OpenAiCompatClient::new(NAME, &gateway.base_url);
         client.set_timeout(gateway.timeout);
@@ -149,7 +130,7 @@ enum BaseUrl {
 }
 
 /// Checks the base URL; `None` when it is unusable (a problem is recorded).
-fn check_base_url(gateway: &PortkeyGateway, problems: &mut Problems) -> Option<BaseUrl> {
+fn check_base_url(gateway: &PortkeyGateway, problems: &mut ConfigProblems) -> Option<BaseUrl> {
     let source = if gateway.base_url_from_env {
         format!(" (from {BASE_URL_ENV})")
     } else {
@@ -189,7 +170,7 @@ fn check_base_url(gateway: &PortkeyGateway, problems: &mut Problems) -> Option<B
 fn check_routing(
     gateway: &PortkeyGateway,
     config: Option<&PortkeyConfig>,
-    problems: &mut Problems,
+    problems: &mut ConfigProblems,
 ) {
     let routed_by_config = config
         .and_then(|config| config.as_json().as_object())
@@ -213,7 +194,7 @@ fn set_portkey_keys(
     gateway: &PortkeyGateway,
     hosted: bool,
     client: &mut OpenAiCompatClient,
-    problems: &mut Problems,
+    problems: &mut ConfigProblems,
 ) {
     let api_key = gateway
         .api_key
@@ -244,7 +225,7 @@ fn set_config(
     gateway: &PortkeyGateway,
     config: Option<&PortkeyConfig>,
     client: &mut OpenAiCompatClient,
-    problems: &mut Problems,
+    problems: &mut ConfigProblems,
 ) {
     if let Some(config) = config {
         match json_header(config.compact_json()) {
@@ -263,7 +244,7 @@ fn set_config(
 fn set_provider(
     gateway: &PortkeyGateway,
     client: &mut OpenAiCompatClient,
-    problems: &mut Problems,
+    problems: &mut ConfigProblems,
 ) {
     if let Some(provider) = &gateway.provider {
         match check_provider(provider) {
@@ -290,7 +271,11 @@ fn set_provider(
 }
 
 /// The remaining SDK options, one header each.
-fn set_options(gateway: &PortkeyGateway, client: &mut OpenAiCompatClient, problems: &mut Problems) {
+fn set_options(
+    gateway: &PortkeyGateway,
+    client: &mut OpenAiCompatClient,
+    problems: &mut ConfigProblems,
+) {
     if let Some(timeout) = gateway.request_timeout {
         let millis = timeout.as_millis().max(1).to_string();
         set_plain(
@@ -327,7 +312,7 @@ fn set_options(gateway: &PortkeyGateway, client: &mut OpenAiCompatClient, proble
 
 /// The config sent: the given one with cache, retry and fallback merged in,
 /// checked again as a whole.
-fn merged_config(gateway: &PortkeyGateway, problems: &mut Problems) -> Option<PortkeyConfig> {
+fn merged_config(gateway: &PortkeyGateway, problems: &mut ConfigProblems) -> Option<PortkeyConfig> {
     let merges = gateway.cache.is_some() || gateway.retry.is_some() || gateway.fallback.is_some();
     if gateway.config_id.is_some() {
         if gateway.config.is_some() || merges {
@@ -389,7 +374,7 @@ fn merge_fallback(
     gateway: &PortkeyGateway,
     models: &[crate::Target],
     root: &mut Map<String, Value>,
-    problems: &mut Problems,
+    problems: &mut ConfigProblems,
 ) {
     if models.is_empty() {
         problems.push("`.fallback([])` names no model: list the models to try, in order");
@@ -432,7 +417,7 @@ fn set_secret(
     name: HeaderName,
     secret: &Secret,
     what: &str,
-    problems: &mut Problems,
+    problems: &mut ConfigProblems,
 ) {
     match HeaderValue::from_str(secret.expose()) {
         Ok(mut value) => {
@@ -451,7 +436,7 @@ fn set_plain(
     name: HeaderName,
     text: &str,
     what: &str,
-    problems: &mut Problems,
+    problems: &mut ConfigProblems,
 ) {
     match HeaderValue::from_str(text) {
         Ok(value) => client.set_header(name, value),

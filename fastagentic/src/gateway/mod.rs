@@ -7,6 +7,7 @@
 //!   LiteLLM gateways share.
 
 mod call_context;
+mod config_problems;
 mod demo;
 mod error;
 mod openai;
@@ -18,6 +19,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 pub use call_context::CallContext;
+pub use config_problems::ConfigProblems;
 pub use demo::DemoGateway;
 pub use error::GatewayError;
 pub use openai::OpenAiGateway;
