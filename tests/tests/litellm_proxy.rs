@@ -10,6 +10,7 @@
 //!
 //! These tests fail, never skip, when the proxy cannot be installed or started.
 
+use fastagentic_tests::sse::streamed_text;
 use std::future::Future;
 use std::net::Ipv4Addr;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -274,33 +275,7 @@ async fn llm_end_for(text: &str) -> HookContext {
 }
 
 fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .timeout(Duration::from_secs(120))
-        .build()
-        .expect("HTTP client")
-}
-
-/// The text of every `delta.content` of an SSE body, and whether it ended with `[DONE]`.
-fn streamed_text(sse: &str) -> (String, bool) {
-    let mut text = String::new();
-    let mut done = false;
-    for data in sse
-        .lines()
-        .filter_map(|line| line.strip_prefix("data:"))
-        .map(str::trim)
-    {
-        if data == "[DONE]" {
-            done = true;
-        } else if let Ok(chunk) = serde_json::from_str::<Value>(data) {
-            text.push_str(
-                chunk["choices"][0]["delta"]["content"]
-                    .as_str()
-                    .unwrap_or(""),
-            );
-        }
-    }
-    (text, done)
+    fastagentic_tests::loopback::http_client(Duration::from_secs(120))
 }
 
 // ---------------------------------------------------------------------------

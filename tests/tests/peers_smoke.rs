@@ -5,6 +5,7 @@
 //! These tests fail (never skip) when a peer cannot be installed or started;
 //! the message says what is missing.
 
+use fastagentic_tests::sse::streamed_text;
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
@@ -127,33 +128,7 @@ fn chat_body(stream: bool) -> Value {
 }
 
 fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .timeout(Duration::from_secs(60))
-        .build()
-        .expect("HTTP client")
-}
-
-/// The text of every `delta.content` in an SSE body, and whether it ended with `[DONE]`.
-fn streamed_text(sse: &str) -> (String, bool) {
-    let mut text = String::new();
-    let mut done = false;
-    for data in sse
-        .lines()
-        .filter_map(|line| line.strip_prefix("data:"))
-        .map(str::trim)
-    {
-        if data == "[DONE]" {
-            done = true;
-        } else if let Ok(chunk) = serde_json::from_str::<Value>(data) {
-            text.push_str(
-                chunk["choices"][0]["delta"]["content"]
-                    .as_str()
-                    .unwrap_or(""),
-            );
-        }
-    }
-    (text, done)
+    fastagentic_tests::loopback::http_client(Duration::from_secs(60))
 }
 
 // ---------------------------------------------------------------------------

@@ -531,23 +531,7 @@ async fn streaming_passes_through_portkey() {
         .expect("request");
     assert_eq!(response.status(), 200);
     let sse = response.text().await.expect("SSE body");
-    let mut text = String::new();
-    let mut done = false;
-    for data in sse
-        .lines()
-        .filter_map(|line| line.strip_prefix("data:"))
-        .map(str::trim)
-    {
-        if data == "[DONE]" {
-            done = true;
-        } else if let Ok(chunk) = serde_json::from_str::<Value>(data) {
-            text.push_str(
-                chunk["choices"][0]["delta"]["content"]
-                    .as_str()
-                    .unwrap_or(""),
-            );
-        }
-    }
+    let (text, done) = fastagentic_tests::sse::streamed_text(&sse);
     assert_eq!(text, "Hello through Portkey", "{sse}");
     assert!(done, "{sse}");
     assert_eq!(mock.requests()[0].body["stream"], true);
