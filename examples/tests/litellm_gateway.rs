@@ -4,19 +4,11 @@
 //! logs what the proxy reported. A `MockProvider` stands in for the proxy
 //! (the real proxy is exercised in `tests/tests/litellm_proxy.rs`).
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+mod support;
 
 use fastagentic::testing::{MockProvider, MockReply};
 use serde_json::{Value, json};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use support::Example;
 
 #[tokio::test]
 async fn the_litellm_example_sends_the_seed_s_options_through_the_proxy() {
@@ -26,38 +18,22 @@ async fn the_litellm_example_sends_the_seed_s_options_through_the_proxy() {
             .header("x-litellm-response-cost", "0.0125")
             .header("x-litellm-attempted-fallbacks", "1"),
     );
-    let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_litellm_gateway"))
-        .env("FASTAGENTIC_ADDR", format!("127.0.0.1:{port}"))
-        .env("LITELLM_PROXY_API_BASE", proxy.url())
-        .env("LITELLM_PROXY_API_KEY", "sk-example-key")
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the example starts");
-    let base = format!("http://127.0.0.1:{port}");
+    let app = Example::start(
+        env!("CARGO_BIN_EXE_litellm_gateway"),
+        &[
+            ("LITELLM_PROXY_API_BASE", proxy.url()),
+            ("LITELLM_PROXY_API_KEY", "sk-example-key".into()),
+        ],
+    )
+    .await;
     let http = reqwest::Client::new();
-    let started = Instant::now();
-    while !http
-        .get(format!("{base}/ready"))
-        .send()
-        .await
-        .is_ok_and(|r| r.status().is_success())
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "the example did not become ready"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 
     for body in [
         json!({"question": "Hello!"}),
         json!({"question": "Hello!", "fresh": true}),
     ] {
         let reply: Value = http
-            .post(format!("{base}/ask"))
+            .post(app.url("/ask"))
             .json(&body)
             .send()
             .await
@@ -84,10 +60,7 @@ async fn the_litellm_example_sends_the_seed_s_options_through_the_proxy() {
     assert!(seen[0].body.get("cache").is_none());
     assert_eq!(seen[1].body["cache"], json!({"no-cache": true}));
 
-    child.kill().unwrap();
-    child.wait().unwrap();
-    let mut log = String::new();
-    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut log).unwrap();
+    let (_, log) = app.stop();
     assert!(log.contains("LLM call through LiteLLM"), "{log}");
     assert!(log.contains("Some(0.0125)"), "LiteLLM's cost: {log}");
     assert!(!log.contains("sk-example-key"), "{log}");

@@ -2,11 +2,11 @@
 //! own gateway's upstream with that gateway's headers and body, and the
 //! default serves the rest.
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+mod support;
 
 use fastagentic::testing::MockProvider;
 use serde_json::json;
+use support::Example;
 
 #[tokio::test]
 async fn each_endpoint_goes_through_its_own_gateway() {
@@ -15,41 +15,22 @@ async fn each_endpoint_goes_through_its_own_gateway() {
         MockProvider::start().await,
         MockProvider::start().await,
     );
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mixed_gateways"))
-        .env("FASTAGENTIC_ADDR", format!("127.0.0.1:{port}"))
-        .env("PORTKEY_API_KEY", "pk-test")
-        .env("PORTKEY_BASE_URL", portkey.base_url())
-        .env("LITELLM_PROXY_API_BASE", litellm.url())
-        .env("LITELLM_PROXY_API_KEY", "sk-litellm")
-        .env("OPENAI_API_KEY", "sk-openai")
-        .env("OPENAI_BASE_URL", openai.base_url())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the example starts");
-    let base = format!("http://127.0.0.1:{port}");
+    let app = Example::start(
+        env!("CARGO_BIN_EXE_mixed_gateways"),
+        &[
+            ("PORTKEY_API_KEY", "pk-test".into()),
+            ("PORTKEY_BASE_URL", portkey.base_url()),
+            ("LITELLM_PROXY_API_BASE", litellm.url()),
+            ("LITELLM_PROXY_API_KEY", "sk-litellm".into()),
+            ("OPENAI_API_KEY", "sk-openai".into()),
+            ("OPENAI_BASE_URL", openai.base_url()),
+        ],
+    )
+    .await;
     let http = reqwest::Client::new();
-    let started = Instant::now();
-    while !http
-        .get(format!("{base}/ready"))
-        .send()
-        .await
-        .is_ok_and(|r| r.status().is_success())
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "the example did not become ready"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
     for path in ["/premium", "/team", "/chat", "/chat"] {
         let response = http
-            .post(format!("{base}{path}"))
+            .post(app.url(path))
             .json(&json!({"message": "hi"}))
             .send()
             .await
@@ -61,8 +42,8 @@ async fn each_endpoint_goes_through_its_own_gateway() {
             response.text().await.unwrap_or_default()
         );
     }
-    let _ = child.kill();
-    let _ = child.wait();
+    let (status, log) = app.stop();
+    assert!(status.success(), "clean exit: {status:?}\n{log}");
 
     let premium = portkey.requests();
     assert_eq!(premium.len(), 1, "only /premium goes to Portkey");

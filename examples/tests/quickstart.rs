@@ -1,53 +1,22 @@
 //! `cargo run` works offline: the quickstart binary, started with no API key,
-//! answers `/chat` from the demo gateway and stops cleanly on SIGTERM.
+//! answers `/chat` from the demo gateway and stops cleanly on SIGTERM; with
+//! gateway variables set, it picks the gateway they name.
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+mod support;
 
+use fastagentic::testing::{CapturedRequest, MockProvider};
 use serde_json::{Value, json};
+use support::Example;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+const QUICKSTART: &str = env!("CARGO_BIN_EXE_quickstart");
 
 #[tokio::test]
 async fn quickstart_answers_offline_and_stops_on_sigterm() {
-    let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_quickstart"))
-        .env("FASTAGENTIC_ADDR", format!("127.0.0.1:{port}"))
-        .env_remove("OPENAI_API_KEY")
-        .env_remove("PORTKEY_API_KEY")
-        .env_remove("LITELLM_PROXY_API_BASE")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the quickstart binary starts");
-    let base = format!("http://127.0.0.1:{port}");
+    let app = Example::start(QUICKSTART, &[]).await;
     let http = reqwest::Client::new();
 
-    let started = Instant::now();
-    loop {
-        if http
-            .get(format!("{base}/ready"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "the quickstart did not become ready"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-
     let reply: Value = http
-        .post(format!("{base}/chat"))
+        .post(app.url("/chat"))
         .json(&json!({"message": "Hello!"}))
         .send()
         .await
@@ -60,7 +29,7 @@ async fn quickstart_answers_offline_and_stops_on_sigterm() {
     assert!(reply["usage"]["total_tokens"].as_u64().unwrap() > 0);
 
     let summary = http
-        .post(format!("{base}/summarize"))
+        .post(app.url("/summarize"))
         .json(&json!({"text": "A long text."}))
         .send()
         .await
@@ -68,7 +37,7 @@ async fn quickstart_answers_offline_and_stops_on_sigterm() {
     assert_eq!(summary.status().as_u16(), 200);
 
     let stream = http
-        .post(format!("{base}/chat/stream"))
+        .post(app.url("/chat/stream"))
         .json(&json!({"message": "Hi"}))
         .send()
         .await
@@ -79,7 +48,7 @@ async fn quickstart_answers_offline_and_stops_on_sigterm() {
     assert!(stream.ends_with("data: [DONE]\n\n"), "{stream}");
 
     let doc: Value = http
-        .get(format!("{base}/openapi.json"))
+        .get(app.url("/openapi.json"))
         .send()
         .await
         .unwrap()
@@ -90,74 +59,17 @@ async fn quickstart_answers_offline_and_stops_on_sigterm() {
         assert!(doc["paths"][path].is_object(), "{path} is documented");
     }
 
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let exit = loop {
-        if let Some(exit) = child.try_wait().unwrap() {
-            break exit;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the quickstart did not stop on SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let mut log = String::new();
-    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut log).unwrap();
-    assert!(exit.success(), "clean exit: {exit:?}\n{log}");
+    let (status, log) = app.stop();
+    assert!(status.success(), "clean exit: {status:?}\n{log}");
     assert!(log.contains("demo"), "the log says it is the demo: {log}");
     assert!(log.contains("stopped"), "{log}");
 }
 
-/// Starts the quickstart with `env` (every gateway variable cleared first),
-/// sends one `/chat`, and returns what the mock upstream saw.
-async fn chat_through_env(
-    env: &[(&str, String)],
-    mock: &fastagentic::testing::MockProvider,
-) -> fastagentic::testing::CapturedRequest {
-    let port = free_port();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_quickstart"));
-    command.env("FASTAGENTIC_ADDR", format!("127.0.0.1:{port}"));
-    for var in [
-        "OPENAI_API_KEY",
-        "OPENAI_BASE_URL",
-        "PORTKEY_API_KEY",
-        "PORTKEY_BASE_URL",
-        "PORTKEY_VIRTUAL_KEY",
-        "LITELLM_PROXY_API_BASE",
-        "LITELLM_PROXY_API_KEY",
-    ] {
-        command.env_remove(var);
-    }
-    for (var, value) in env {
-        command.env(var, value);
-    }
-    let mut child = command
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the quickstart starts");
-    let base = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::new();
-    let started = Instant::now();
-    while !http
-        .get(format!("{base}/ready"))
-        .send()
-        .await
-        .is_ok_and(|r| r.status().is_success())
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "the quickstart did not become ready with {env:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let response = http
-        .post(format!("{base}/chat"))
+/// Starts the quickstart with `env`, sends one `/chat`, and returns what the mock upstream saw.
+async fn chat_through_env(env: &[(&str, String)], mock: &MockProvider) -> CapturedRequest {
+    let app = Example::start(QUICKSTART, env).await;
+    let response = reqwest::Client::new()
+        .post(app.url("/chat"))
         .json(&json!({"message": "Hello!"}))
         .send()
         .await
@@ -168,8 +80,6 @@ async fn chat_through_env(
         "{}",
         response.text().await.unwrap_or_default()
     );
-    let _ = child.kill();
-    let _ = child.wait();
     mock.requests()
         .pop()
         .expect("the chat reached the upstream")
@@ -177,8 +87,6 @@ async fn chat_through_env(
 
 #[tokio::test]
 async fn the_environment_picks_the_gateway() {
-    use fastagentic::testing::MockProvider;
-
     let mock = MockProvider::start().await;
     let openai = chat_through_env(
         &[
