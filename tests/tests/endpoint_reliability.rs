@@ -19,7 +19,9 @@ struct Answer {
 
 async fn answer(ctx: &AgentContext, model: &str, q: String) -> Result<Answer, AgentError> {
     let reply = ctx.llm().chat(ChatRequest::new(model).user(q)).await?;
-    Ok(Answer { a: reply.text().to_owned() })
+    Ok(Answer {
+        a: reply.text().to_owned(),
+    })
 }
 
 #[agent_endpoint(path = "/retry-three", retry = 3)]
@@ -64,10 +66,23 @@ async fn start(mock: &MockProvider) -> fastagentic::ServerHandle {
 }
 
 async fn post(app: &fastagentic::ServerHandle, path: &str) -> (u16, Option<String>, Value) {
-    let response = reqwest::Client::new().post(format!("{}{path}", app.url())).json(&json!({"q": "x"})).send().await.unwrap();
+    let response = reqwest::Client::new()
+        .post(format!("{}{path}", app.url()))
+        .json(&json!({"q": "x"}))
+        .send()
+        .await
+        .unwrap();
     let status = response.status().as_u16();
-    let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
-    (status, retry_after, response.json().await.unwrap_or(Value::Null))
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    (
+        status,
+        retry_after,
+        response.json().await.unwrap_or(Value::Null),
+    )
 }
 
 #[tokio::test]
@@ -95,7 +110,11 @@ async fn retry_lists_set_attempts_classes_and_codes() {
     mock.push_for_model("m-detailed", MockReply::status(409));
     mock.push_for_model("m-detailed", MockReply::text("ok"));
     let app = start(&mock).await;
-    assert_eq!(post(&app, "/retry-detailed").await.0, 200, "409 is named in `on`");
+    assert_eq!(
+        post(&app, "/retry-detailed").await.0,
+        200,
+        "409 is named in `on`"
+    );
     assert_eq!(mock.requests_for_model("m-detailed"), 2);
 
     // Endpoints without `retry` do not retry.
@@ -122,18 +141,33 @@ async fn rate_limits_hold_per_endpoint() {
     let (status, retry_after, body) = post(&app, "/limited").await;
     assert_eq!(status, 429, "{body}");
     assert_eq!(body["error"]["type"], "rate_limited");
-    assert!(retry_after.is_some_and(|s| s.parse::<u64>().is_ok_and(|secs| (1..=60).contains(&secs))));
+    assert!(
+        retry_after.is_some_and(|s| s.parse::<u64>().is_ok_and(|secs| (1..=60).contains(&secs)))
+    );
     assert_eq!(mock.requests_for_model("m-limited"), 2);
-    assert_eq!(post(&app, "/patient").await.0, 200, "other endpoints keep their own budget");
+    assert_eq!(
+        post(&app, "/patient").await.0,
+        200,
+        "other endpoints keep their own budget"
+    );
 }
 
 #[tokio::test]
 async fn timeouts_are_per_endpoint() {
     let mock = MockProvider::start().await;
-    mock.on_model("m-quick", MockReply::text("late").delay(Duration::from_millis(600)));
-    mock.on_model("m-patient", MockReply::text("late but fine").delay(Duration::from_millis(300)));
+    mock.on_model(
+        "m-quick",
+        MockReply::text("late").delay(Duration::from_millis(600)),
+    );
+    mock.on_model(
+        "m-patient",
+        MockReply::text("late but fine").delay(Duration::from_millis(300)),
+    );
     let app = start(&mock).await;
     let (status, _, body) = post(&app, "/quick").await;
-    assert_eq!((status, body["error"]["type"].clone()), (504, json!("request_timeout")));
+    assert_eq!(
+        (status, body["error"]["type"].clone()),
+        (504, json!("request_timeout"))
+    );
     assert_eq!(post(&app, "/patient").await.0, 200);
 }

@@ -42,11 +42,16 @@ print(json.dumps(out))
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_official_openai_sdk_talks_to_the_app() {
-    let python = openai_sdk_python().await.expect("the openai Python SDK (installed with the LiteLLM venv) is needed");
+    let python = openai_sdk_python()
+        .await
+        .expect("the openai Python SDK (installed with the LiteLLM venv) is needed");
     let mock = MockProvider::start().await;
     mock.push_for_model("gpt-4o-mini", MockReply::text("hi there").usage(3, 2));
     mock.push_for_model("gpt-4o-mini", MockReply::stream(["one ", "two ", "three"]));
-    mock.on_model("broken-model", MockReply::status(503).message("upstream is down"));
+    mock.on_model(
+        "broken-model",
+        MockReply::status(503).message("upstream is down"),
+    );
     let app = App::new("OpenAI-compatible")
         .without_inventory()
         .hook_fn(&COUNT_HOOK)
@@ -64,7 +69,11 @@ async fn the_official_openai_sdk_talks_to_the_app() {
         .output()
         .await
         .expect("python runs");
-    assert!(output.status.success(), "the SDK script failed:\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "the SDK script failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let out: Value = serde_json::from_slice(&output.stdout).expect("the script prints JSON");
 
     assert_eq!(out["version"], OPENAI_SDK_VERSION);
@@ -73,15 +82,26 @@ async fn the_official_openai_sdk_talks_to_the_app() {
     assert_eq!(out["tokens"], 5);
     assert_eq!(out["stream"], serde_json::json!(["one ", "two ", "three"]));
     assert_eq!(out["embeddings"], serde_json::json!([4, 4]));
-    assert_eq!(out["models"], serde_json::json!(["gpt-4o-mini", "text-embedding-3-small"]));
+    assert_eq!(
+        out["models"],
+        serde_json::json!(["gpt-4o-mini", "text-embedding-3-small"])
+    );
     assert_eq!(out["error_status"], 502);
-    assert_eq!(out["error_body"]["details"]["message"], "upstream is down", "{}", out["error_body"]);
+    assert_eq!(
+        out["error_body"]["details"]["message"], "upstream is down",
+        "{}",
+        out["error_body"]
+    );
 
     // Every call went through the app's gateway (the mock saw them with the
     // app's key) and its hooks (two chat calls ended; the failure did not).
     let calls = mock.requests();
     assert_eq!(calls.len(), 4, "chat, stream, embeddings, failing chat");
-    assert!(calls.iter().all(|c| c.header("authorization") == Some("Bearer sk-upstream")));
+    assert!(
+        calls
+            .iter()
+            .all(|c| c.header("authorization") == Some("Bearer sk-upstream"))
+    );
     assert_eq!(calls[1].body["stream"], true);
     assert_eq!(LLM_ENDS.load(Ordering::SeqCst), 2);
 }
@@ -97,11 +117,37 @@ async fn the_route_is_documented_and_validates_input() {
         .await
         .unwrap();
     let http = reqwest::Client::new();
-    let response = http.post(format!("{}/v1/chat/completions", app.url())).json(&serde_json::json!({"model": "x"})).send().await.unwrap();
+    let response = http
+        .post(format!("{}/v1/chat/completions", app.url()))
+        .json(&serde_json::json!({"model": "x"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status().as_u16(), 422);
-    let doc: Value = http.get(format!("{}/openapi.json", app.url())).send().await.unwrap().json().await.unwrap();
+    let doc: Value = http
+        .get(format!("{}/openapi.json", app.url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(doc["paths"]["/v1/chat/completions"]["post"].is_object());
     assert!(doc["paths"]["/v1/embeddings"]["post"].is_object());
-    let models: Value = http.get(format!("{}/v1/models", app.url())).send().await.unwrap().json().await.unwrap();
-    assert!(models["data"].as_array().unwrap().iter().any(|m| m["id"] == "gpt-4o-mini"), "defaults to the price table's models");
+    let models: Value = http
+        .get(format!("{}/v1/models", app.url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        models["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["id"] == "gpt-4o-mini"),
+        "defaults to the price table's models"
+    );
 }
