@@ -52,6 +52,8 @@ pub struct App {
     metrics: bool,
     /// The default gateway's circuit breakers, for `/metrics`.
     circuits: Option<CircuitSource>,
+    retry: Option<crate::reliability::RetryPolicy>,
+    rate_limit: Option<crate::reliability::RateLimit>,
 }
 
 impl std::fmt::Debug for App {
@@ -89,6 +91,8 @@ impl App {
             openai_models: Vec::new(),
             metrics: true,
             circuits: None,
+            retry: None,
+            rate_limit: None,
         }
     }
 
@@ -111,6 +115,20 @@ impl App {
         let (gateway, circuits) = crate::observability::share_watching(gateway);
         self.gateway = Some(gateway);
         self.circuits = circuits;
+        self
+    }
+
+    /// The retry policy of every endpoint that does not set its own
+    /// (`#[agent_endpoint(retry = ...)]` overrides it).
+    pub fn retry(mut self, policy: crate::reliability::RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// One rate limit shared by every call through the default gateway
+    /// (`#[agent_endpoint(rate_limit(...))]` adds an endpoint's own budget).
+    pub fn rate_limit(mut self, limit: crate::reliability::RateLimit) -> Self {
+        self.rate_limit = Some(limit);
         self
     }
 
@@ -243,6 +261,12 @@ impl App {
                 crate::gateway::shared(DemoGateway::new())
             }
         };
+        let default_gateway = match self.rate_limit {
+            Some(limit) => crate::gateway::shared(
+                crate::reliability::ReliableGateway::new(default_gateway).rate_limit(limit),
+            ),
+            None => default_gateway,
+        };
         default_gateway.check().map_err(|source| Error::Gateway {
             context: "the app's default LLM gateway".to_owned(),
             source: Box::new(source),
@@ -272,7 +296,7 @@ impl App {
                 }
                 None => default_gateway.clone(),
             };
-            let gateway = with_endpoint_reliability(reg, gateway)?;
+            let gateway = with_endpoint_reliability(reg, gateway, self.retry.as_ref())?;
             if let Some(prepare) = reg.prepare {
                 prepare();
             }
@@ -380,18 +404,24 @@ impl App {
     }
 }
 
-/// Wraps an endpoint's gateway in its own retry policy and rate limit
-/// (`#[agent_endpoint(retry = .., rate_limit = ..)]`), checked like any gateway.
+/// Wraps an endpoint's gateway in its retry policy (its own, else the
+/// app's) and its own rate limit (`#[agent_endpoint(retry = .., rate_limit = ..)]`),
+/// checked like any gateway.
 fn with_endpoint_reliability(
     reg: &EndpointRegistration,
     gateway: Arc<dyn LlmGateway>,
+    app_retry: Option<&crate::reliability::RetryPolicy>,
 ) -> Result<Arc<dyn LlmGateway>, Error> {
-    if reg.retry.is_none() && reg.rate_limit.is_none() {
+    let retry = reg
+        .retry
+        .map(|retry| retry())
+        .or_else(|| app_retry.cloned());
+    if retry.is_none() && reg.rate_limit.is_none() {
         return Ok(gateway);
     }
     let mut reliable = crate::reliability::ReliableGateway::new(gateway);
-    if let Some(retry) = reg.retry {
-        reliable = reliable.retry(retry());
+    if let Some(retry) = retry {
+        reliable = reliable.retry(retry);
     }
     if let Some(rate_limit) = reg.rate_limit {
         reliable = reliable.rate_limit(rate_limit());

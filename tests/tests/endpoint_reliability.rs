@@ -171,3 +171,46 @@ async fn timeouts_are_per_endpoint() {
     );
     assert_eq!(post(&app, "/patient").await.0, 200);
 }
+
+#[tokio::test]
+async fn the_app_sets_the_default_retry_and_a_shared_rate_limit() {
+    use fastagentic::reliability::{Backoff, RateLimit};
+
+    let mock = MockProvider::start().await;
+    mock.push_for_model("m-patient", MockReply::status(503));
+    mock.on_model("m-three", MockReply::status(503));
+    let app = App::new("App defaults")
+        .llm_gateway(OpenAiGateway::new("sk-test").base_url(mock.base_url()))
+        .retry(RetryPolicy::new(2).backoff(Backoff::fixed(Duration::from_millis(1))))
+        .spawn("127.0.0.1:0")
+        .await
+        .unwrap();
+    assert_eq!(
+        post(&app, "/patient").await.0,
+        200,
+        "the app's retry applies"
+    );
+    assert_eq!(mock.requests_for_model("m-patient"), 2);
+    assert_eq!(post(&app, "/retry-three").await.0, 502);
+    assert_eq!(
+        mock.requests_for_model("m-three"),
+        3,
+        "the endpoint's own retry = 3 wins"
+    );
+
+    let mock = MockProvider::start().await;
+    let app = App::new("App rate limit")
+        .llm_gateway(OpenAiGateway::new("sk-test").base_url(mock.base_url()))
+        .rate_limit(RateLimit::new().requests_per_minute(2))
+        .spawn("127.0.0.1:0")
+        .await
+        .unwrap();
+    assert_eq!(post(&app, "/patient").await.0, 200);
+    assert_eq!(post(&app, "/quick").await.0, 200);
+    assert_eq!(
+        post(&app, "/patient").await.0,
+        429,
+        "one budget across endpoints"
+    );
+    assert_eq!(mock.request_count(), 2);
+}
