@@ -62,7 +62,7 @@ pub fn serve_main(command: &str, args: &[String]) -> ExitCode {
     let result: Result<(), String> = runtime.block_on(async move {
         match command {
             "serve-upstream" => {
-                let listener = bind().await?;
+                let listener = bind_deep()?;
                 let interval = flag("--interval-ms")
                     .and_then(|ms| ms.parse().ok())
                     .map_or(upstream::CHUNK_INTERVAL, Duration::from_millis);
@@ -116,10 +116,24 @@ pub fn serve_main(command: &str, args: &[String]) -> ExitCode {
     }
 }
 
+/// A loopback listener on a free port, as minimal code binds one
+/// (`TcpListener::bind`: an accept queue of 1,024).
 async fn bind() -> Result<TcpListener, String> {
     TcpListener::bind("127.0.0.1:0")
         .await
         .map_err(|e| format!("bind 127.0.0.1:0: {e}"))
+}
+
+/// The fast upstream's listener: an accept queue as deep as the kernel
+/// allows (4,096 here; nginx asks for 511 unless told more), so that bursts
+/// of thousands of streams never wait on the upstream's accept queue.
+fn bind_deep() -> Result<TcpListener, String> {
+    let failed = |e: std::io::Error| format!("bind 127.0.0.1:0: {e}");
+    let socket = tokio::net::TcpSocket::new_v4().map_err(failed)?;
+    socket
+        .bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .map_err(failed)?;
+    socket.listen(4096).map_err(failed)
 }
 
 fn announce(addr: SocketAddr) {

@@ -372,7 +372,7 @@ impl App {
     /// Serves on `addr` until Ctrl-C or SIGTERM, then drains in-flight
     /// requests (up to the shutdown timeout) and runs `on_shutdown` hooks.
     pub async fn serve(self, addr: &str) -> Result<(), Error> {
-        let listener = bind(addr).await?;
+        let listener = crate::listener::bind(addr).await?;
         self.serve_with_shutdown(listener, shutdown_signal()).await
     }
 
@@ -388,7 +388,7 @@ impl App {
     /// Starts serving on `addr` in the background (port 0 picks a free one)
     /// and returns a handle with the address and a graceful shutdown.
     pub async fn spawn(self, addr: &str) -> Result<ServerHandle, Error> {
-        let listener = bind(addr).await?;
+        let listener = crate::listener::bind(addr).await?;
         let local = listener.local_addr()?;
         let built = self.build()?;
         built.start_up(local).await;
@@ -435,13 +435,6 @@ fn with_endpoint_reliability(
         source: Box::new(source),
     })?;
     Ok(crate::gateway::shared(reliable))
-}
-
-async fn bind(addr: &str) -> Result<TcpListener, Error> {
-    TcpListener::bind(addr).await.map_err(|e| Error::Bind {
-        addr: addr.to_owned(),
-        message: format!("{e} (pick another address, e.g. set FASTAGENTIC_ADDR=127.0.0.1:8001)"),
-    })
 }
 
 struct Built {

@@ -43,6 +43,7 @@ mod error;
 pub mod gateway;
 pub mod hooks;
 mod http;
+mod listener;
 pub mod llm;
 pub mod observability;
 mod openai_compatible;
