@@ -9,6 +9,7 @@ use fastagentic::prelude::*;
 use fastagentic::reliability::{Backoff, ErrorClass, ErrorFilter, ReliableGateway, RetryPolicy};
 use fastagentic::testing::{MockProvider, MockReply};
 use fastagentic::{CallContext, GatewayError};
+use futures_util::StreamExt;
 use serde_json::{Value, json};
 
 fn ms(n: u64) -> Duration {
@@ -409,4 +410,57 @@ async fn misconfigured_policies_stop_the_app_at_start_up() {
         .expect_err("max below initial is refused")
         .to_string();
     assert!(message.contains("below `initial_delay`"), "{message}");
+}
+
+/// A stream that fails before its first chunk is a failed call: retried,
+/// and the answer is the second attempt's, whole. One that fails after its
+/// first chunk is not retried (the client has seen tokens): it ends with an
+/// error item.
+#[tokio::test]
+async fn a_stream_that_breaks_before_its_first_chunk_is_retried() {
+    let mock = MockProvider::start().await;
+    mock.push(MockReply::status(503));
+    mock.push(MockReply::stream(["never", "sent"]).drop_after(0));
+    mock.push(MockReply::stream(["third ", "time"]));
+    let gateway = ReliableGateway::new(openai(&mock)).retry(quick(3));
+
+    let mut stream = gateway
+        .chat_stream(&CallContext::detached(), ask("gpt-4o-mini"))
+        .await
+        .expect("the third attempt streams");
+    assert_eq!(stream.gateway_metadata["fastagentic"]["attempts"], 3);
+    let mut text = String::new();
+    while let Some(chunk) = stream.next().await {
+        text.push_str(chunk.expect("no error after the retry").delta_text());
+    }
+    assert_eq!(text, "third time");
+    assert_eq!(mock.request_count(), 3);
+
+    let mock = MockProvider::start().await;
+    // The interval lets the first chunk leave before the cut.
+    mock.push(
+        MockReply::stream(["one ", "two ", "three"])
+            .chunk_interval(ms(20))
+            .drop_after(1),
+    );
+    mock.push(MockReply::stream(["not ", "asked"]));
+    let gateway = ReliableGateway::new(openai(&mock)).retry(quick(3));
+    let mut stream = gateway
+        .chat_stream(&CallContext::detached(), ask("gpt-4o-mini"))
+        .await
+        .expect("the stream opens");
+    let first = stream
+        .next()
+        .await
+        .expect("a chunk")
+        .expect("the first chunk");
+    assert_eq!(first.delta_text(), "one ");
+    let mut error = None;
+    while let Some(item) = stream.next().await {
+        if let Err(e) = item {
+            error = Some(e.kind().to_owned());
+        }
+    }
+    assert_eq!(error.as_deref(), Some("stream_interrupted"));
+    assert_eq!(mock.request_count(), 1, "tokens were seen: not retried");
 }
