@@ -291,11 +291,45 @@ fn skip_to_comma(tokens: &mut Tokens) -> bool {
 }
 
 fn parse_array(stream: TokenStream, range: SpanRange, errors: &mut Errors) -> Option<Node> {
+    let items = parse_separated(stream, "array items", errors, parse_value)?;
+    Some(Node::Array(items, range))
+}
+
+fn parse_object(stream: TokenStream, range: SpanRange, errors: &mut Errors) -> Option<Node> {
+    let mut keys: Vec<String> = Vec::new();
+    let mut duplicate = false;
+    let entries = parse_separated(stream, "object members", errors, |tokens, errors| {
+        let entry = parse_entry(tokens, errors)?;
+        if keys.contains(&entry.key) {
+            errors.at_range(
+                SpanRange::single(entry.key_span),
+                format!(
+                    "duplicate key `{}`: a JSON reader keeps only the last one; remove one",
+                    entry.key
+                ),
+            );
+            duplicate = true;
+        }
+        keys.push(entry.key.clone());
+        Some(entry)
+    })?;
+    (!duplicate).then_some(Node::Object(entries, range))
+}
+
+/// Reads `item, item, ...` to the end of `stream`. After a broken item or
+/// separator it skips to the next comma and goes on, so that one mistake
+/// does not hide the next; `None` if anything was broken.
+fn parse_separated<T>(
+    stream: TokenStream,
+    what: &str,
+    errors: &mut Errors,
+    mut parse_item: impl FnMut(&mut Tokens, &mut Errors) -> Option<T>,
+) -> Option<Vec<T>> {
     let mut tokens = Tokens::new(stream);
     let mut items = Vec::new();
     let mut ok = true;
     while tokens.peek().is_some() {
-        match parse_value(&mut tokens, errors) {
+        match parse_item(&mut tokens, errors) {
             Some(item) => items.push(item),
             None => {
                 ok = false;
@@ -305,7 +339,7 @@ fn parse_array(stream: TokenStream, range: SpanRange, errors: &mut Errors) -> Op
                 break;
             }
         }
-        match expect_separator(&mut tokens, "array items", errors) {
+        match expect_separator(&mut tokens, what, errors) {
             Separator::Comma => {}
             Separator::End => break,
             Separator::Broken => {
@@ -316,48 +350,7 @@ fn parse_array(stream: TokenStream, range: SpanRange, errors: &mut Errors) -> Op
             }
         }
     }
-    ok.then_some(Node::Array(items, range))
-}
-
-fn parse_object(stream: TokenStream, range: SpanRange, errors: &mut Errors) -> Option<Node> {
-    let mut tokens = Tokens::new(stream);
-    let mut entries: Vec<Entry> = Vec::new();
-    let mut ok = true;
-    while tokens.peek().is_some() {
-        match parse_entry(&mut tokens, errors) {
-            Some(entry) => {
-                if entries.iter().any(|seen| seen.key == entry.key) {
-                    errors.at_range(
-                        SpanRange::single(entry.key_span),
-                        format!(
-                            "duplicate key `{}`: a JSON reader keeps only the last one; remove one",
-                            entry.key
-                        ),
-                    );
-                    ok = false;
-                }
-                entries.push(entry);
-            }
-            None => {
-                ok = false;
-                if skip_to_comma(&mut tokens) {
-                    continue;
-                }
-                break;
-            }
-        }
-        match expect_separator(&mut tokens, "object members", errors) {
-            Separator::Comma => {}
-            Separator::End => break,
-            Separator::Broken => {
-                ok = false;
-                if !skip_to_comma(&mut tokens) {
-                    break;
-                }
-            }
-        }
-    }
-    ok.then_some(Node::Object(entries, range))
+    ok.then_some(items)
 }
 
 fn parse_entry(tokens: &mut Tokens, errors: &mut Errors) -> Option<Entry> {
