@@ -115,6 +115,7 @@ fn compile_errors(stderr: &str) -> Vec<String> {
 const SYNTAX_CASES: &[&str] = &[
     "key_not_quoted",
     "key_repeated",
+    "missing_comma",
     "not_json_bare_word",
     "not_json_trailing_comma",
 ];
