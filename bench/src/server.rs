@@ -62,7 +62,7 @@ pub fn serve_main(command: &str, args: &[String]) -> ExitCode {
     let result: Result<(), String> = runtime.block_on(async move {
         match command {
             "serve-upstream" => {
-                let listener = bind_deep()?;
+                let listener = bind_deep().await?;
                 let interval = flag("--interval-ms")
                     .and_then(|ms| ms.parse().ok())
                     .map_or(upstream::CHUNK_INTERVAL, Duration::from_millis);
@@ -124,16 +124,13 @@ async fn bind() -> Result<TcpListener, String> {
         .map_err(|e| format!("bind 127.0.0.1:0: {e}"))
 }
 
-/// The fast upstream's listener: an accept queue as deep as the kernel
-/// allows (4,096 here; nginx asks for 511 unless told more), so that bursts
-/// of thousands of streams never wait on the upstream's accept queue.
-fn bind_deep() -> Result<TcpListener, String> {
-    let failed = |e: std::io::Error| format!("bind 127.0.0.1:0: {e}");
-    let socket = tokio::net::TcpSocket::new_v4().map_err(failed)?;
-    socket
-        .bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-        .map_err(failed)?;
-    socket.listen(4096).map_err(failed)
+/// The fast upstream's listener, with FastAgentic's accept queue (4,096;
+/// nginx asks for 511 unless told more), so that bursts of thousands of
+/// streams never wait on the upstream's accept queue.
+async fn bind_deep() -> Result<TcpListener, String> {
+    fastagentic::listen("127.0.0.1:0")
+        .await
+        .map_err(|e| e.to_string())
 }
 
 fn announce(addr: SocketAddr) {

@@ -372,11 +372,13 @@ impl App {
     /// Serves on `addr` until Ctrl-C or SIGTERM, then drains in-flight
     /// requests (up to the shutdown timeout) and runs `on_shutdown` hooks.
     pub async fn serve(self, addr: &str) -> Result<(), Error> {
-        let listener = crate::listener::bind(addr).await?;
+        let listener = crate::listener::listen(addr).await?;
         self.serve_with_shutdown(listener, shutdown_signal()).await
     }
 
-    /// Serves on `listener` until `signal` completes, then drains like [`serve`](Self::serve).
+    /// Serves on `listener` until `signal` completes, then drains like
+    /// [`serve`](Self::serve). [`listen`](crate::listen) makes a listener
+    /// with the accept queue `serve` uses.
     pub async fn serve_with_shutdown<F>(self, listener: TcpListener, signal: F) -> Result<(), Error>
     where
         F: Future<Output = ()> + Send + 'static,
@@ -388,7 +390,7 @@ impl App {
     /// Starts serving on `addr` in the background (port 0 picks a free one)
     /// and returns a handle with the address and a graceful shutdown.
     pub async fn spawn(self, addr: &str) -> Result<ServerHandle, Error> {
-        let listener = crate::listener::bind(addr).await?;
+        let listener = crate::listener::listen(addr).await?;
         let local = listener.local_addr()?;
         let built = self.build()?;
         built.start_up(local).await;

@@ -66,6 +66,7 @@ pub use gateway::{
     OpenAiGateway,
 };
 pub use hooks::{Hook, HookContext, HookEvent, HookRegistration, HookResult, TracingHook};
+pub use listener::listen;
 pub use llm::{
     ChatChunk, ChatRequest, ChatResponse, ChatStream, EmbeddingRequest, EmbeddingResponse,
     LlmClient, Message, ModelPrice, PriceTable, Role, Usage,

@@ -12,10 +12,22 @@ use crate::error::Error;
 /// accept loop waits for a core, and every dropped SYN costs its client a
 /// one-second retransmission. The kernel caps the value at
 /// `net.core.somaxconn` (4,096 by default since Linux 5.4).
-pub(crate) const BACKLOG: u32 = 4096;
+const BACKLOG: u32 = 4096;
 
-/// Binds `addr` (`host:port`, resolved; the first address that binds wins).
-pub(crate) async fn bind(addr: &str) -> Result<TcpListener, Error> {
+/// A listener on `addr` (`host:port`, resolved; the first address that
+/// binds wins) with an accept queue of 4,096, as [`App::serve`](crate::App::serve)
+/// binds. Use it for [`App::serve_with_shutdown`](crate::App::serve_with_shutdown)
+/// where `TcpListener::bind` would queue only 1,024 connections.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), fastagentic::Error> {
+/// let listener = fastagentic::listen("127.0.0.1:8000").await?;
+/// fastagentic::App::new("My Agent")
+///     .serve_with_shutdown(listener, fastagentic::shutdown_signal())
+///     .await
+/// # }
+/// ```
+pub async fn listen(addr: &str) -> Result<TcpListener, Error> {
     let failed = |message: String| Error::Bind {
         addr: addr.to_owned(),
         message: format!(
@@ -61,14 +73,14 @@ mod tests {
 
     #[tokio::test]
     async fn binds_a_free_port_and_names_the_address_when_it_cannot() {
-        let listener = bind("127.0.0.1:0").await.unwrap();
+        let listener = listen("127.0.0.1:0").await.unwrap();
         let taken = listener.local_addr().unwrap().to_string();
-        let err = bind(&taken).await.unwrap_err().to_string();
+        let err = listen(&taken).await.unwrap_err().to_string();
         assert!(
             err.contains(&taken) && err.contains("FASTAGENTIC_ADDR"),
             "{err}"
         );
-        let err = bind("no-such-host.invalid:80")
+        let err = listen("no-such-host.invalid:80")
             .await
             .unwrap_err()
             .to_string();
@@ -80,7 +92,7 @@ mod tests {
     /// drops the SYN and the client would wait a second to retry).
     #[tokio::test]
     async fn queues_a_burst_of_connections_beyond_1024() {
-        let listener = bind("127.0.0.1:0").await.unwrap();
+        let listener = listen("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         // The kernel caps the queue at `net.core.somaxconn`.
         let cap = std::fs::read_to_string("/proc/sys/net/core/somaxconn")
