@@ -75,6 +75,7 @@ pub(crate) fn gateway_status(error: &GatewayError) -> u16 {
         GatewayError::Config { .. } => 500,
         GatewayError::RateLimited { .. } => 429,
         GatewayError::CircuitOpen { .. } => 503,
+        GatewayError::Unsupported { .. } => 501,
         _ => 502,
     }
 }

@@ -83,6 +83,16 @@ pub enum GatewayError {
         /// When the limit lets a call through again.
         retry_after: Duration,
     },
+    /// The gateway does not serve this kind of request (an embeddings call
+    /// to a chat-only target). A fallback chain moves on past it without
+    /// counting a failure. Answers 501.
+    #[error("{gateway} does not serve {operation} requests")]
+    Unsupported {
+        /// Which gateway.
+        gateway: String,
+        /// `chat`, `stream` or `embed`.
+        operation: String,
+    },
     /// A target's [circuit breaker](crate::reliability::CircuitBreaker) is
     /// open: the target failed too often and is not called until its
     /// cool-down ends. Answers 503 with `Retry-After`.
@@ -111,6 +121,7 @@ impl GatewayError {
             GatewayError::Rejected { .. } => "rejected",
             GatewayError::RateLimited { .. } => "rate_limited",
             GatewayError::CircuitOpen { .. } => "circuit_open",
+            GatewayError::Unsupported { .. } => "unsupported",
         }
     }
 
@@ -130,6 +141,18 @@ impl GatewayError {
             GatewayError::RateLimited { retry_after, .. }
             | GatewayError::CircuitOpen { retry_after, .. } => Some(*retry_after),
             _ => None,
+        }
+    }
+
+    /// This error, found at `segment` below a branching node: a
+    /// configuration error's message starts with the path (`targets[1]: ...`).
+    pub fn at(self, segment: super::PathSegment) -> Self {
+        match self {
+            GatewayError::Config { gateway, message } => GatewayError::Config {
+                gateway,
+                message: format!("{segment}: {message}"),
+            },
+            other => other,
         }
     }
 

@@ -10,9 +10,14 @@ mod call_context;
 mod config_problems;
 mod demo;
 mod error;
+mod first_chunk;
 mod openai;
 mod openai_compat;
+mod operation;
+mod route;
 mod sse;
+mod strategy;
+mod tree;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -24,6 +29,12 @@ pub use demo::DemoGateway;
 pub use error::GatewayError;
 pub use openai::OpenAiGateway;
 pub use openai_compat::{OpenAiCompatClient, UpstreamReply};
+pub use operation::{Answer, GatewayReply, GatewayRequest};
+pub use route::{NodePath, PassedOver, PathSegment, Route};
+pub use strategy::Strategy;
+pub use tree::{Child, Node, NodeKind, walk};
+
+pub(crate) use first_chunk::first_chunk;
 
 use crate::llm::{ChatRequest, ChatResponse, ChatStream, EmbeddingRequest, EmbeddingResponse};
 
@@ -76,6 +87,34 @@ pub trait LlmGateway: Send + Sync + 'static {
     fn check(&self) -> Result<(), GatewayError> {
         Ok(())
     }
+
+    /// Serves a request of any kind: what strategy pieces call on the
+    /// gateways they wrap. The default calls [`chat`](Self::chat),
+    /// [`chat_stream`](Self::chat_stream) (and waits for the first chunk, so a
+    /// stream that fails before it fails the call) or [`embed`](Self::embed);
+    /// [`Strategy`] pieces serve it directly.
+    fn serve<'a>(
+        &'a self,
+        call: &'a CallContext,
+        request: GatewayRequest,
+    ) -> BoxFuture<'a, Result<GatewayReply, GatewayError>> {
+        Box::pin(async move {
+            let answer = match request {
+                GatewayRequest::Chat(request) => Answer::Chat(self.chat(call, request).await?),
+                GatewayRequest::Stream(request) => {
+                    Answer::Stream(first_chunk(self.chat_stream(call, request).await?).await?)
+                }
+                GatewayRequest::Embed(request) => Answer::Embed(self.embed(call, request).await?),
+            };
+            Ok(GatewayReply::new(answer))
+        })
+    }
+
+    /// What this gateway is in a tree and the gateways it wraps (see
+    /// [`walk`]); a transport is a leaf.
+    fn node(&self) -> Node<'_> {
+        Node::leaf(self.name())
+    }
 }
 
 macro_rules! forward_gateway {
@@ -97,11 +136,19 @@ macro_rules! forward_gateway {
             fn check(&self) -> Result<(), GatewayError> {
                 (**self).check()
             }
+            fn serve<'a>(&'a self, call: &'a CallContext, request: GatewayRequest) -> BoxFuture<'a, Result<GatewayReply, GatewayError>> {
+                (**self).serve(call, request)
+            }
+            fn node(&self) -> Node<'_> {
+                (**self).node()
+            }
         }
     )*};
 }
 
-forward_gateway!(Arc, Box);
+// `Box` is not forwarded: it is a fundamental type, so a `Box` could be a
+// `Strategy` too. Share a boxed gateway with `Arc::from(boxed)`.
+forward_gateway!(Arc);
 
 /// Shares a gateway as `Arc<dyn LlmGateway>` (no double wrapping for an `Arc` already shared).
 pub fn shared<G: LlmGateway>(gateway: G) -> Arc<dyn LlmGateway> {

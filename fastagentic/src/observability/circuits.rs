@@ -1,42 +1,40 @@
-//! Where `fastagentic_circuit_state` comes from: the circuit breakers of a
-//! [`ReliableGateway`] the app was given.
+//! Where `fastagentic_circuit_state` comes from: every circuit breaker of
+//! every gateway tree the app calls through, wherever it sits (the default
+//! gateway, an endpoint's own, a hand-nested tree).
 
-use std::any::Any;
 use std::sync::Arc;
 
-use crate::gateway::LlmGateway;
-use crate::reliability::{CircuitState, ReliableGateway};
+use crate::gateway::{LlmGateway, NodeKind, walk};
+use crate::reliability::CircuitState;
 
-/// A gateway whose circuits `/metrics` reports.
-#[derive(Clone)]
-pub(crate) struct CircuitSource(Arc<ReliableGateway>);
+/// The gateways whose circuits `/metrics` reports.
+#[derive(Clone, Default)]
+pub(crate) struct CircuitSource(Vec<Arc<dyn LlmGateway>>);
 
 impl CircuitSource {
-    /// Each target's circuit and its state now, primary first.
-    pub(crate) fn states(&self) -> Vec<(String, CircuitState)> {
-        self.0.circuit_states()
-    }
-}
-
-/// Shares `gateway` as [`crate::gateway::shared`] does and, when it is a
-/// [`ReliableGateway`] (or an `Arc` of one), keeps a handle on it so its
-/// circuits can be reported. Other gateways have no circuits to report.
-pub(crate) fn share_watching<G: LlmGateway>(
-    gateway: G,
-) -> (Arc<dyn LlmGateway>, Option<CircuitSource>) {
-    if let Some(reliable) = (&gateway as &dyn Any).downcast_ref::<Arc<ReliableGateway>>() {
-        let source = CircuitSource(reliable.clone());
-        return (crate::gateway::shared(gateway), Some(source));
-    }
-    let boxed: Box<dyn Any> = Box::new(gateway);
-    match boxed.downcast::<ReliableGateway>() {
-        Ok(reliable) => {
-            let reliable = Arc::new(*reliable);
-            (reliable.clone(), Some(CircuitSource(reliable)))
+    /// Also reports the breakers in `gateway`'s tree.
+    pub(crate) fn watch(&mut self, gateway: Arc<dyn LlmGateway>) {
+        if !self.0.iter().any(|known| Arc::ptr_eq(known, &gateway)) {
+            self.0.push(gateway);
         }
-        Err(other) => match other.downcast::<G>() {
-            Ok(gateway) => (crate::gateway::shared(*gateway), None),
-            Err(_) => unreachable!("the box holds a G"),
-        },
+    }
+
+    /// Each breaker's target and state now, in tree order, each breaker
+    /// once however many endpoints share it.
+    pub(crate) fn states(&self) -> Vec<(String, CircuitState)> {
+        let mut seen: Vec<*const ()> = Vec::new();
+        let mut states = Vec::new();
+        for gateway in &self.0 {
+            walk(gateway.as_ref(), &mut |_, kind| {
+                if let NodeKind::CircuitBreaker(view) = kind {
+                    let id = Arc::as_ptr(view.circuit()).cast::<()>();
+                    if !seen.contains(&id) {
+                        seen.push(id);
+                        states.push((view.target().to_owned(), view.state()));
+                    }
+                }
+            });
+        }
+        states
     }
 }

@@ -78,7 +78,7 @@ pub(crate) struct Metrics {
 #[derive(Default)]
 struct Registry {
     endpoints: RwLock<Vec<Arc<EndpointMetrics>>>,
-    circuits: RwLock<Vec<CircuitSource>>,
+    circuits: RwLock<CircuitSource>,
 }
 
 impl Metrics {
@@ -94,9 +94,9 @@ impl Metrics {
         metrics
     }
 
-    /// Reports the circuits of `source` as `fastagentic_circuit_state`.
-    pub(crate) fn watch_circuits(&self, source: CircuitSource) {
-        write(&self.inner.circuits).push(source);
+    /// Reports the circuit breakers in `gateway`'s tree as `fastagentic_circuit_state`.
+    pub(crate) fn watch_circuits(&self, gateway: Arc<dyn crate::gateway::LlmGateway>) {
+        write(&self.inner.circuits).watch(gateway);
     }
 
     /// Every endpoint's metrics, in registration order.
@@ -105,7 +105,7 @@ impl Metrics {
     }
 
     /// Every watched gateway's circuits.
-    pub(crate) fn circuits(&self) -> RwLockReadGuard<'_, Vec<CircuitSource>> {
+    pub(crate) fn circuits(&self) -> RwLockReadGuard<'_, CircuitSource> {
         read(&self.inner.circuits)
     }
 }

@@ -44,8 +44,8 @@
 //!
 //! `model` is the model the call asked for (after `on_llm_start` hooks);
 //! at most 64 per endpoint are tracked, later ones count as `other`.
-//! Circuit states come from a [`ReliableGateway`](crate::ReliableGateway)
-//! given to [`App::llm_gateway`](crate::App::llm_gateway).
+//! Circuit states come from every circuit breaker in the app's gateway
+//! trees (the default gateway's and each endpoint's own), wherever it sits.
 //!
 //! ## Langfuse
 //! [`LangfuseHook`] sends each request as a Langfuse trace and each LLM
@@ -67,7 +67,6 @@ mod spans;
 pub use langfuse::{DEFAULT_HOST as LANGFUSE_DEFAULT_HOST, LangfuseConfigError, LangfuseHook};
 pub use otlp::{Telemetry, TelemetryError, TelemetryGuard};
 
-pub(crate) use circuits::{CircuitSource, share_watching};
 pub(crate) use llm_call::LlmCall;
 pub(crate) use metrics::{EndpointMetrics, Metrics};
 pub(crate) use prometheus::metrics_response;

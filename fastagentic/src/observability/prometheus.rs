@@ -199,15 +199,14 @@ pub(crate) fn render(metrics: &Metrics) -> String {
         "gauge",
         "Each circuit breaker's state: 1 for the state it is in, 0 for the others.",
     );
-    for source in metrics.circuits().iter() {
-        for (target, state) in source.states() {
-            for candidate in ["closed", "open", "half_open"] {
-                out.sample(
-                    "fastagentic_circuit_state",
-                    &[("target", &target), ("state", candidate)],
-                    u8::from(state.as_str() == candidate),
-                );
-            }
+    let states = metrics.circuits().states();
+    for (target, state) in states {
+        for candidate in ["closed", "open", "half_open"] {
+            out.sample(
+                "fastagentic_circuit_state",
+                &[("target", &target), ("state", candidate)],
+                u8::from(state.as_str() == candidate),
+            );
         }
     }
     out.0

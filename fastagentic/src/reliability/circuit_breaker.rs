@@ -9,10 +9,11 @@ use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
 use super::clock::{nanos, now_nanos, until};
-use super::first_chunk::first_chunk;
 use super::{ErrorClass, ErrorFilter};
-use crate::gateway::{BoxFuture, CallContext, GatewayError, LlmGateway};
-use crate::llm::{ChatRequest, ChatResponse, ChatStream, EmbeddingRequest, EmbeddingResponse};
+use crate::gateway::{
+    BoxFuture, CallContext, GatewayError, GatewayReply, GatewayRequest, LlmGateway, Node, NodeKind,
+    Strategy,
+};
 
 /// When a circuit opens and how it recovers.
 ///
@@ -356,11 +357,6 @@ impl<G: LlmGateway> CircuitBreaker<G> {
         self.circuit.state_at(now_nanos())
     }
 
-    /// The shared state, for reporting.
-    pub(crate) fn circuit(&self) -> Arc<Circuit> {
-        self.circuit.clone()
-    }
-
     fn admit(&self) -> Result<Outcome<'_>, GatewayError> {
         match self.circuit.admit(now_nanos()) {
             Ok(permit) => Ok(Outcome {
@@ -395,42 +391,57 @@ impl<G: LlmGateway> CircuitBreaker<G> {
     }
 }
 
-impl<G: LlmGateway> LlmGateway for CircuitBreaker<G> {
+impl<G: LlmGateway> Strategy for CircuitBreaker<G> {
     fn name(&self) -> &str {
         self.inner.name()
     }
 
-    fn chat<'a>(
+    fn serve<'a>(
         &'a self,
         call: &'a CallContext,
-        request: ChatRequest,
-    ) -> BoxFuture<'a, Result<ChatResponse, GatewayError>> {
-        Box::pin(self.guarded(self.inner.chat(call, request)))
+        request: GatewayRequest,
+    ) -> BoxFuture<'a, Result<GatewayReply, GatewayError>> {
+        Box::pin(self.guarded(self.inner.serve(call, request)))
     }
 
-    fn chat_stream<'a>(
-        &'a self,
-        call: &'a CallContext,
-        request: ChatRequest,
-    ) -> BoxFuture<'a, Result<ChatStream, GatewayError>> {
-        Box::pin(self.guarded(async move {
-            first_chunk(self.inner.chat_stream(call, request).await?).await
-        }))
+    fn node(&self) -> Node<'_> {
+        let view = CircuitView {
+            target: &self.target,
+            circuit: &self.circuit,
+        };
+        Node::wrapping(NodeKind::CircuitBreaker(view), &self.inner)
     }
 
-    fn embed<'a>(
-        &'a self,
-        call: &'a CallContext,
-        request: EmbeddingRequest,
-    ) -> BoxFuture<'a, Result<EmbeddingResponse, GatewayError>> {
-        Box::pin(self.guarded(self.inner.embed(call, request)))
+    fn check_options(&self) -> Result<(), String> {
+        self.circuit
+            .policy
+            .check()
+            .map_err(|message| format!("circuit breaker: {message}"))
+    }
+}
+
+/// A circuit breaker as a walk over a gateway tree finds it
+/// ([`NodeKind::CircuitBreaker`]).
+#[derive(Clone, Copy)]
+pub struct CircuitView<'a> {
+    target: &'a str,
+    circuit: &'a Arc<Circuit>,
+}
+
+impl CircuitView<'_> {
+    /// The target it guards, as named in errors and `/metrics`.
+    pub fn target(&self) -> &str {
+        self.target
     }
 
-    fn check(&self) -> Result<(), GatewayError> {
-        self.circuit.policy.check().map_err(|message| {
-            GatewayError::config(self.inner.name(), format!("circuit breaker: {message}"))
-        })?;
-        self.inner.check()
+    /// The circuit's state now.
+    pub fn state(&self) -> CircuitState {
+        self.circuit.state_at(now_nanos())
+    }
+
+    /// The shared circuit (one per breaker, however often the tree is walked).
+    pub(crate) fn circuit(&self) -> &Arc<Circuit> {
+        self.circuit
     }
 }
 

@@ -4,13 +4,13 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use serde_json::{Value, json};
-
 use super::events::{FallbackEvent, GatewayEvent};
-use super::first_chunk::first_chunk;
-use super::{ErrorFilter, note_target};
-use crate::gateway::{BoxFuture, CallContext, GatewayError, LlmGateway};
-use crate::llm::{ChatRequest, ChatResponse, ChatStream, EmbeddingRequest, EmbeddingResponse};
+use super::override_params::asked_model;
+use super::{ErrorFilter, Override};
+use crate::gateway::{
+    BoxFuture, CallContext, GatewayError, GatewayReply, GatewayRequest, LlmGateway, Node, NodeKind,
+    PassedOver, PathSegment, Strategy,
+};
 
 /// One fallback target: a model, a gateway, or both.
 ///
@@ -76,6 +76,16 @@ impl Target {
         self.model.as_deref()
     }
 
+    /// The gateway this target calls: its own or `primary`, asked for its
+    /// model when it names one.
+    pub(crate) fn resolve(&self, primary: &Arc<dyn LlmGateway>) -> Arc<dyn LlmGateway> {
+        let gateway = self.gateway.clone().unwrap_or_else(|| primary.clone());
+        match &self.model {
+            Some(model) => Arc::new(Override::model(gateway, model.clone())),
+            None => gateway,
+        }
+    }
+
     pub(crate) fn check(&self, index: usize) -> Result<(), String> {
         match &self.model {
             Some(model) if model.trim().is_empty() => Err(format!(
@@ -91,22 +101,17 @@ impl Target {
     }
 }
 
-/// A resolved target: the gateway to call (possibly wrapped in retry, breaker
-/// and timeout) and the model to ask it for.
-#[derive(Clone)]
-pub(crate) struct Arm {
-    pub gateway: Arc<dyn LlmGateway>,
-    pub model: Option<String>,
-    /// Whether the target has its own gateway (embeddings fall back only to those).
-    pub own_gateway: bool,
-}
-
-/// A gateway that tries an ordered chain of targets: the primary (index 0,
-/// the request's own model), then each fallback [`Target`] in turn, moving
-/// on when a target fails with an error in `fallback_on` (default
-/// [`ErrorFilter::transient`]: 429, 5xx, unreachable) or its circuit is open.
-/// Any other error (a 400, a 401) is returned at once: another target
-/// would refuse it too. When every target fails, the last error is returned.
+/// A gateway that tries an ordered list of targets: the primary (index 0),
+/// then each fallback in turn, moving on when a target fails with an error
+/// in `fallback_on` (default: 429, 5xx, unreachable and timeouts), answers
+/// something unreadable, or its circuit is open. Any other error (a 400, a
+/// 401) is returned at once: another target would refuse it too. When every
+/// target fails, the last error is returned.
+///
+/// Timeouts move the chain on by default because another target can still
+/// answer in time; a [`RetryPolicy`](super::RetryPolicy) does not retry
+/// them on the same target unless told to, since the provider may still be
+/// working (and billing) on the call given up.
 ///
 /// The answer says which target answered, in
 /// `gateway_metadata["fastagentic"]` (also in `HookContext::metadata` for
@@ -117,9 +122,10 @@ pub(crate) struct Arm {
 ///  "failed": [{"target_index": 0, "model": "gpt-4o", "error": "upstream_error", "status": 503}]}
 /// ```
 ///
-/// A stream falls back only before its first chunk. Embeddings fall back
-/// only to targets with their own gateway, keeping the request's model (a
-/// target's model is a chat model).
+/// In nested chains, `path` names the whole path (`targets[1].targets[0]`).
+/// A stream falls back only before its first chunk. A target that does not
+/// serve a kind of request (an embeddings request to a target that only
+/// names a chat model) is passed over without counting as a failure.
 ///
 /// ```
 /// use fastagentic::DemoGateway;
@@ -129,18 +135,22 @@ pub(crate) struct Arm {
 /// ```
 #[derive(Clone)]
 pub struct Fallback {
-    arms: Vec<Arm>,
+    primary: Arc<dyn LlmGateway>,
+    targets: Vec<Arc<dyn LlmGateway>>,
     fallback_on: ErrorFilter,
 }
 
 impl std::fmt::Debug for Fallback {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let targets: Vec<String> = self
-            .arms
+            .targets
             .iter()
-            .map(|arm| match &arm.model {
-                Some(model) => format!("{}/{model}", arm.gateway.name()),
-                None => arm.gateway.name().to_owned(),
+            .map(|target| {
+                let name = target.name();
+                match asked_model(target.as_ref(), "") {
+                    model if model.is_empty() => name.to_owned(),
+                    model => format!("{name}/{model}"),
+                }
             })
             .collect();
         f.debug_struct("Fallback")
@@ -153,32 +163,51 @@ impl std::fmt::Debug for Fallback {
 impl Fallback {
     /// A chain whose primary target is `primary` with the request's own model.
     pub fn new<G: LlmGateway>(primary: G) -> Self {
-        Self::from_arms(
-            vec![Arm {
-                gateway: crate::gateway::shared(primary),
-                model: None,
-                own_gateway: true,
-            }],
-            ErrorFilter::transient(),
-        )
+        let primary = crate::gateway::shared(primary);
+        Self {
+            targets: vec![primary.clone()],
+            primary,
+            fallback_on: Self::default_filter(),
+        }
     }
 
-    pub(crate) fn from_arms(arms: Vec<Arm>, fallback_on: ErrorFilter) -> Self {
-        Self { arms, fallback_on }
+    /// A chain over `targets`, tried in order (each one a whole gateway,
+    /// possibly a tree of its own).
+    ///
+    /// ```
+    /// use fastagentic::{DemoGateway, gateway::shared};
+    /// use fastagentic::reliability::{Fallback, Override};
+    /// let chain = Fallback::chain([
+    ///     shared(DemoGateway::new()),
+    ///     shared(Override::model(DemoGateway::new(), "backup")),
+    /// ]);
+    /// # let _ = chain;
+    /// ```
+    pub fn chain<I>(targets: I) -> Self
+    where
+        I: IntoIterator<Item = Arc<dyn LlmGateway>>,
+    {
+        let targets: Vec<Arc<dyn LlmGateway>> = targets.into_iter().collect();
+        let primary = targets
+            .first()
+            .cloned()
+            .unwrap_or_else(|| crate::gateway::shared(crate::DemoGateway::new()));
+        Self {
+            primary,
+            targets,
+            fallback_on: Self::default_filter(),
+        }
     }
 
-    /// Adds a target after the others.
+    /// 429, 5xx, unreachable, and timeouts.
+    fn default_filter() -> ErrorFilter {
+        ErrorFilter::transient().with(super::ErrorClass::Timeout)
+    }
+
+    /// Adds a target after the others (a [`Target::model`] goes through the
+    /// chain's primary gateway).
     pub fn then(mut self, target: Target) -> Self {
-        let own_gateway = target.gateway.is_some();
-        let gateway = match target.gateway {
-            Some(gateway) => gateway,
-            None => self.arms[0].gateway.clone(),
-        };
-        self.arms.push(Arm {
-            gateway,
-            model: target.model,
-            own_gateway,
-        });
+        self.targets.push(target.resolve(&self.primary));
         self
     }
 
@@ -188,140 +217,105 @@ impl Fallback {
         self
     }
 
-    /// Whether the chain moves on after `error`.
-    fn moves_on(&self, error: &GatewayError) -> bool {
-        matches!(error, GatewayError::CircuitOpen { .. }) || self.fallback_on.matches(error)
+    /// The targets, in order.
+    pub fn targets(&self) -> &[Arc<dyn LlmGateway>] {
+        &self.targets
     }
 
-    /// Tries the arms `indices` in order with `op`, asking each for its own
-    /// model when `per_target_model`; returns the answer, the index that
-    /// answered, the model it was asked for, and the targets that failed.
-    async fn run<'a, R: Clone, T>(
-        &'a self,
-        call: &'a CallContext,
-        mut request: R,
-        indices: &[usize],
-        (model, per_target_model): (fn(&mut R) -> &mut String, bool),
-        op: impl Fn(&'a Arm, R) -> BoxFuture<'a, Result<T, GatewayError>>,
-    ) -> Result<(T, usize, String, Vec<Value>), GatewayError> {
-        let requested = model(&mut request).clone();
-        let model_of = |index: usize| match &self.arms[index].model {
-            Some(target_model) if per_target_model => target_model.clone(),
-            _ => requested.clone(),
-        };
+    /// Whether the chain moves on after `error`.
+    fn moves_on(&self, error: &GatewayError) -> bool {
+        matches!(
+            error,
+            GatewayError::CircuitOpen { .. }
+                | GatewayError::MalformedResponse { .. }
+                | GatewayError::Unsupported { .. }
+        ) || self.fallback_on.matches(error)
+    }
+
+    async fn run(
+        &self,
+        call: &CallContext,
+        request: GatewayRequest,
+    ) -> Result<GatewayReply, GatewayError> {
         let mut failed = Vec::new();
-        for (position, &index) in indices.iter().enumerate() {
-            let asked = model_of(index);
-            let mut this = request.clone();
-            asked.clone_into(model(&mut this));
-            let error = match op(&self.arms[index], this).await {
-                Ok(answer) => return Ok((answer, index, asked, failed)),
+        let mut last_failure: Option<GatewayError> = None;
+        let count = self.targets.len();
+        for (index, target) in self.targets.iter().enumerate() {
+            let error = match target.serve(call, request.clone()).await {
+                Ok(mut reply) => {
+                    reply.route.branch(index, request.model(), failed);
+                    return Ok(reply);
+                }
                 Err(error) => error,
             };
             let out_of_time = call.deadline().is_some_and(|d| Instant::now() >= d);
-            let next = indices.get(position + 1).copied();
-            let Some(next) = next.filter(|_| self.moves_on(&error) && !out_of_time) else {
-                return Err(error);
-            };
-            let to_model = model_of(next);
+            let has_next = index + 1 < count;
+            if !has_next || !self.moves_on(&error) || out_of_time {
+                return Err(match error {
+                    GatewayError::Unsupported { .. } => last_failure.unwrap_or(error),
+                    error => error,
+                });
+            }
+            if matches!(error, GatewayError::Unsupported { .. }) {
+                continue;
+            }
+            let asked = asked_model(target.as_ref(), request.model());
+            let next = &self.targets[index + 1];
+            let to_model = asked_model(next.as_ref(), request.model());
             tracing::warn!(
                 from = index,
-                to = next,
+                to = index + 1,
                 model = %to_model,
                 "LLM target failed, falling back: {error}"
             );
-            failed.push(json!({
-                "target_index": index,
-                "model": asked,
-                "error": error.kind(),
-                "status": error.status(),
-            }));
+            failed.push(PassedOver::new(
+                PathSegment::Target(index).into(),
+                asked,
+                &error,
+            ));
             if call.is_observed() {
                 let event = FallbackEvent {
                     from_index: index,
-                    to_index: next,
+                    to_index: index + 1,
                     to_model,
-                    error,
+                    error: error.clone(),
                 };
                 call.report(GatewayEvent::Fallback(event)).await;
             }
+            last_failure = Some(error);
         }
         Err(GatewayError::config(
-            self.name(),
+            self.primary.name(),
             "the fallback chain has no target to try",
         ))
     }
 }
 
-impl LlmGateway for Fallback {
+impl Strategy for Fallback {
     fn name(&self) -> &str {
-        self.arms[0].gateway.name()
+        self.primary.name()
     }
 
-    fn chat<'a>(
+    fn serve<'a>(
         &'a self,
         call: &'a CallContext,
-        request: ChatRequest,
-    ) -> BoxFuture<'a, Result<ChatResponse, GatewayError>> {
-        Box::pin(async move {
-            let all: Vec<usize> = (0..self.arms.len()).collect();
-            let (mut response, index, model, failed) = self
-                .run(call, request, &all, (|r| &mut r.model, true), |arm, r| {
-                    arm.gateway.chat(call, r)
-                })
-                .await?;
-            note_target(&mut response.gateway_metadata, index, model, failed);
-            Ok(response)
-        })
+        request: GatewayRequest,
+    ) -> BoxFuture<'a, Result<GatewayReply, GatewayError>> {
+        Box::pin(self.run(call, request))
     }
 
-    fn chat_stream<'a>(
-        &'a self,
-        call: &'a CallContext,
-        request: ChatRequest,
-    ) -> BoxFuture<'a, Result<ChatStream, GatewayError>> {
-        Box::pin(async move {
-            let all: Vec<usize> = (0..self.arms.len()).collect();
-            let (mut stream, index, model, failed) = self
-                .run(call, request, &all, (|r| &mut r.model, true), |arm, r| {
-                    Box::pin(
-                        async move { first_chunk(arm.gateway.chat_stream(call, r).await?).await },
-                    )
-                })
-                .await?;
-            note_target(&mut stream.gateway_metadata, index, model, failed);
-            Ok(stream)
-        })
+    fn node(&self) -> Node<'_> {
+        Node::branching(
+            NodeKind::Fallback,
+            self.targets
+                .iter()
+                .map(|target| target.as_ref() as &dyn LlmGateway),
+        )
     }
 
-    fn embed<'a>(
-        &'a self,
-        call: &'a CallContext,
-        request: EmbeddingRequest,
-    ) -> BoxFuture<'a, Result<EmbeddingResponse, GatewayError>> {
-        Box::pin(async move {
-            let own: Vec<usize> = (0..self.arms.len())
-                .filter(|i| *i == 0 || self.arms[*i].own_gateway)
-                .collect();
-            let (mut response, index, model, failed) = self
-                .run(call, request, &own, (|r| &mut r.model, false), |arm, r| {
-                    arm.gateway.embed(call, r)
-                })
-                .await?;
-            note_target(&mut response.gateway_metadata, index, model, failed);
-            Ok(response)
-        })
-    }
-
-    fn check(&self) -> Result<(), GatewayError> {
+    fn check_options(&self) -> Result<(), String> {
         self.fallback_on
             .check()
-            .map_err(|message| GatewayError::config(self.name(), format!("fallback: {message}")))?;
-        for (index, arm) in self.arms.iter().enumerate() {
-            if index == 0 || arm.own_gateway {
-                arm.gateway.check()?;
-            }
-        }
-        Ok(())
+            .map_err(|message| format!("fallback: {message}"))
     }
 }

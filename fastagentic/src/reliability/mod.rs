@@ -74,7 +74,7 @@ mod clock;
 mod error_class;
 pub(crate) mod events;
 mod fallback;
-mod first_chunk;
+mod override_params;
 mod rate_limit;
 mod reliable;
 mod retry;
@@ -82,20 +82,17 @@ mod timeout;
 
 use std::time::Duration;
 
-use serde_json::{Map, Value, json};
-
 pub use backoff::{Backoff, BackoffKind};
-pub use circuit_breaker::{BreakerPolicy, CircuitBreaker, CircuitState};
+pub use circuit_breaker::{BreakerPolicy, CircuitBreaker, CircuitState, CircuitView};
 pub use error_class::{ErrorClass, ErrorFilter};
 pub(crate) use events::Both;
 pub use events::{CallObserver, FallbackEvent, GatewayEvent, RetryEvent};
 pub use fallback::{Fallback, Target};
+pub use override_params::Override;
 pub use rate_limit::{RateLimit, RateLimiter, WhenLimited};
 pub use reliable::ReliableGateway;
 pub use retry::{Retry, RetryPolicy};
 pub use timeout::Timeout;
-
-use crate::llm::Extra;
 
 /// The key of the reliability layer's section in `gateway_metadata` and
 /// `HookContext::metadata`.
@@ -110,36 +107,6 @@ pub(crate) fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis())
         .unwrap_or(u64::MAX)
         .max(1)
-}
-
-/// Runs `edit` on the reliability section of `metadata`, created when missing.
-fn edit_section(metadata: &mut Extra, edit: impl FnOnce(&mut Map<String, Value>)) {
-    let entry = metadata
-        .entry(METADATA_KEY)
-        .or_insert_with(|| Value::Object(Map::new()));
-    if !entry.is_object() {
-        *entry = Value::Object(Map::new());
-    }
-    if let Value::Object(section) = entry {
-        edit(section);
-    }
-}
-
-/// Records how many calls the answer took (the innermost retry's count wins).
-fn note_attempts(metadata: &mut Extra, attempts: u32) {
-    edit_section(metadata, |section| {
-        section.entry("attempts").or_insert_with(|| json!(attempts));
-    });
-}
-
-/// Records which fallback target answered and which failed before it.
-fn note_target(metadata: &mut Extra, index: usize, model: String, failed: Vec<Value>) {
-    edit_section(metadata, |section| {
-        section.insert("target_index".to_owned(), json!(index));
-        section.insert("model".to_owned(), Value::String(model));
-        section.entry("attempts").or_insert_with(|| json!(1));
-        section.insert("failed".to_owned(), Value::Array(failed));
-    });
 }
 
 #[cfg(test)]

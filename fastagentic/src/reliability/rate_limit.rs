@@ -14,10 +14,11 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 
 use super::clock::{nanos, now_nanos};
-use crate::gateway::{BoxFuture, CallContext, GatewayError, LlmGateway};
-use crate::llm::{
-    ChatRequest, ChatResponse, ChatStream, EmbeddingRequest, EmbeddingResponse, Usage,
+use crate::gateway::{
+    Answer, BoxFuture, CallContext, GatewayError, GatewayReply, GatewayRequest, LlmGateway, Node,
+    NodeKind, Strategy,
 };
+use crate::llm::{ChatStream, Usage};
 
 const MINUTE: u64 = 60_000_000_000;
 
@@ -342,67 +343,61 @@ impl<G: LlmGateway> RateLimiter<G> {
     pub fn limit(&self) -> &RateLimit {
         &self.limit
     }
+
+    /// A limiter over `other` that spends this one's budget: one limit
+    /// shared by several gateways (the app's limit over every endpoint).
+    pub fn sharing<H: LlmGateway>(&self, other: H) -> RateLimiter<H> {
+        RateLimiter {
+            inner: other,
+            limit: self.limit.clone(),
+            limiter: self.limiter.clone(),
+        }
+    }
 }
 
-impl<G: LlmGateway> LlmGateway for RateLimiter<G> {
+impl<G: LlmGateway> Strategy for RateLimiter<G> {
     fn name(&self) -> &str {
         self.inner.name()
     }
 
-    fn chat<'a>(
+    fn serve<'a>(
         &'a self,
         call: &'a CallContext,
-        request: ChatRequest,
-    ) -> BoxFuture<'a, Result<ChatResponse, GatewayError>> {
+        request: GatewayRequest,
+    ) -> BoxFuture<'a, Result<GatewayReply, GatewayError>> {
         Box::pin(async move {
             self.limiter.acquire(call).await?;
-            let response = self.inner.chat(call, request).await?;
-            self.limiter.charge(response.usage.as_ref());
-            Ok(response)
-        })
-    }
-
-    fn chat_stream<'a>(
-        &'a self,
-        call: &'a CallContext,
-        request: ChatRequest,
-    ) -> BoxFuture<'a, Result<ChatStream, GatewayError>> {
-        Box::pin(async move {
-            self.limiter.acquire(call).await?;
-            let mut upstream = self.inner.chat_stream(call, request).await?;
-            if self.limiter.tokens.is_none() {
-                return Ok(upstream);
-            }
-            let metadata = std::mem::take(&mut upstream.gateway_metadata);
-            let limiter = self.limiter.clone();
-            let mut counted = ChatStream::new(upstream.inspect(move |item| {
-                if let Ok(chunk) = item {
-                    limiter.charge(chunk.usage.as_ref());
+            let mut reply = self.inner.serve(call, request).await?;
+            match &mut reply.answer {
+                Answer::Stream(upstream) if self.limiter.tokens.is_some() => {
+                    // A stream's usage comes with its last chunk.
+                    let metadata = std::mem::take(&mut upstream.gateway_metadata);
+                    let limiter = self.limiter.clone();
+                    let chunks =
+                        std::mem::replace(upstream, ChatStream::new(futures_util::stream::empty()));
+                    let mut counted = ChatStream::new(chunks.inspect(move |item| {
+                        if let Ok(chunk) = item {
+                            limiter.charge(chunk.usage.as_ref());
+                        }
+                    }));
+                    counted.gateway_metadata = metadata;
+                    *upstream = counted;
                 }
-            }));
-            counted.gateway_metadata = metadata;
-            Ok(counted)
+                Answer::Stream(_) => {}
+                Answer::Chat(_) | Answer::Embed(_) => self.limiter.charge(reply.usage()),
+            }
+            Ok(reply)
         })
     }
 
-    fn embed<'a>(
-        &'a self,
-        call: &'a CallContext,
-        request: EmbeddingRequest,
-    ) -> BoxFuture<'a, Result<EmbeddingResponse, GatewayError>> {
-        Box::pin(async move {
-            self.limiter.acquire(call).await?;
-            let response = self.inner.embed(call, request).await?;
-            self.limiter.charge(response.usage.as_ref());
-            Ok(response)
-        })
+    fn node(&self) -> Node<'_> {
+        Node::wrapping(NodeKind::RateLimiter(&self.limit), &self.inner)
     }
 
-    fn check(&self) -> Result<(), GatewayError> {
-        self.limit.check().map_err(|message| {
-            GatewayError::config(self.inner.name(), format!("rate limit: {message}"))
-        })?;
-        self.inner.check()
+    fn check_options(&self) -> Result<(), String> {
+        self.limit
+            .check()
+            .map_err(|message| format!("rate limit: {message}"))
     }
 }
 

@@ -4,15 +4,14 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use super::circuit_breaker::Circuit;
-use super::clock::now_nanos;
-use super::fallback::Arm;
 use super::{
-    BreakerPolicy, CircuitBreaker, CircuitState, ErrorFilter, Fallback, RateLimit, RateLimiter,
-    Retry, RetryPolicy, Target, Timeout,
+    BreakerPolicy, CircuitBreaker, CircuitState, ErrorFilter, Fallback, Override, RateLimit,
+    RateLimiter, Retry, RetryPolicy, Target, Timeout,
 };
-use crate::gateway::{BoxFuture, CallContext, GatewayError, LlmGateway};
-use crate::llm::{ChatRequest, ChatResponse, ChatStream, EmbeddingRequest, EmbeddingResponse};
+use crate::gateway::{
+    BoxFuture, CallContext, GatewayError, GatewayReply, GatewayRequest, LlmGateway, Node, NodeKind,
+    Strategy,
+};
 
 /// Any gateway made reliable: retry, fallback chain, rate limit, circuit
 /// breaker and timeout, each optional, assembled in this order (outermost
@@ -61,10 +60,9 @@ pub struct ReliableGateway {
     built: OnceLock<Built>,
 }
 
-/// The assembled tree, and the breakers in it for reporting.
+/// The assembled tree.
 struct Built {
     tree: Arc<dyn LlmGateway>,
-    circuits: Vec<(String, Arc<Circuit>)>,
 }
 
 impl std::fmt::Debug for ReliableGateway {
@@ -88,7 +86,7 @@ impl ReliableGateway {
             primary: crate::gateway::shared(primary),
             retry: None,
             fallbacks: Vec::new(),
-            fallback_on: ErrorFilter::transient(),
+            fallback_on: ErrorFilter::transient().with(super::ErrorClass::Timeout),
             rate_limit: None,
             breaker: None,
             timeout: None,
@@ -109,7 +107,8 @@ impl ReliableGateway {
     }
 
     /// The failures that move on to the next target (default
-    /// [`ErrorFilter::transient`]; an open circuit always moves on).
+    /// [`ErrorFilter::transient`] plus timeouts; an open circuit and an
+    /// unreadable answer always move on).
     pub fn fallback_on(mut self, filter: impl Into<ErrorFilter>) -> Self {
         self.fallback_on = filter.into();
         self.rebuilt()
@@ -136,12 +135,18 @@ impl ReliableGateway {
     /// Each target's circuit and its state, primary first (empty without a breaker).
     /// Targets are named `target <index>: <gateway>[/<model>]`.
     pub fn circuit_states(&self) -> Vec<(String, CircuitState)> {
-        let now = now_nanos();
-        self.built()
-            .circuits
-            .iter()
-            .map(|(name, circuit)| (name.clone(), circuit.state_at(now)))
-            .collect()
+        let mut states = Vec::new();
+        crate::gateway::walk(self, &mut |_, kind| {
+            if let NodeKind::CircuitBreaker(view) = kind {
+                states.push((view.target().to_owned(), view.state()));
+            }
+        });
+        states
+    }
+
+    /// The retry policy every target gets, if any.
+    pub fn retry_policy(&self) -> Option<&RetryPolicy> {
+        self.retry.as_ref()
     }
 
     fn rebuilt(mut self) -> Self {
@@ -153,55 +158,52 @@ impl ReliableGateway {
         self.built.get_or_init(|| self.assemble())
     }
 
-    fn assemble(&self) -> Built {
-        let mut circuits = Vec::new();
-        let mut arm = |index: usize, gateway: Arc<dyn LlmGateway>, model: Option<&str>| {
+    /// Wraps one target in its timeout, breaker and retry, outermost last;
+    /// a target with its own model asks for it above all of them.
+    fn arm(&self, index: usize, target: &Target) -> Arc<dyn LlmGateway> {
+        let gateway = target
+            .own_gateway()
+            .cloned()
+            .unwrap_or_else(|| self.primary.clone());
+        let model = target.model_name();
+        let mut wrapped = gateway.clone();
+        if let Some(limit) = self.timeout {
+            wrapped = Arc::new(Timeout::new(wrapped, limit));
+        }
+        if let Some(policy) = &self.breaker {
             let label = match model {
                 Some(model) => format!("target {index}: {}/{model}", gateway.name()),
                 None => format!("target {index}: {}", gateway.name()),
             };
-            let mut wrapped = gateway;
-            if let Some(limit) = self.timeout {
-                wrapped = Arc::new(Timeout::new(wrapped, limit));
-            }
-            if let Some(policy) = &self.breaker {
-                let breaker = CircuitBreaker::new(wrapped, policy.clone()).target(label.as_str());
-                circuits.push((label, breaker.circuit()));
-                wrapped = Arc::new(breaker);
-            }
-            if let Some(policy) = &self.retry {
-                wrapped = Arc::new(Retry::new(wrapped, policy.clone()));
-            }
-            wrapped
-        };
-        let mut arms = vec![Arm {
-            gateway: arm(0, self.primary.clone(), None),
-            model: None,
-            own_gateway: true,
-        }];
-        for (i, target) in self.fallbacks.iter().enumerate() {
-            let gateway = target
-                .own_gateway()
-                .cloned()
-                .unwrap_or_else(|| self.primary.clone());
-            arms.push(Arm {
-                gateway: arm(i + 1, gateway, target.model_name()),
-                model: target.model_name().map(str::to_owned),
-                own_gateway: target.own_gateway().is_some(),
-            });
+            wrapped = Arc::new(CircuitBreaker::new(wrapped, policy.clone()).target(label));
         }
-        let mut tree: Arc<dyn LlmGateway> = if arms.len() > 1 {
-            Arc::new(Fallback::from_arms(arms, self.fallback_on.clone()))
+        if let Some(policy) = &self.retry {
+            wrapped = Arc::new(Retry::new(wrapped, policy.clone()));
+        }
+        match model {
+            Some(model) => Arc::new(Override::model(wrapped, model)),
+            None => wrapped,
+        }
+    }
+
+    fn assemble(&self) -> Built {
+        let primary = Target::gateway(self.primary.clone());
+        let mut targets = vec![self.arm(0, &primary)];
+        for (i, target) in self.fallbacks.iter().enumerate() {
+            targets.push(self.arm(i + 1, target));
+        }
+        let mut tree: Arc<dyn LlmGateway> = if targets.len() > 1 {
+            Arc::new(Fallback::chain(targets).fallback_on(self.fallback_on.clone()))
         } else {
-            arms.remove(0).gateway
+            targets.remove(0)
         };
         if let Some(limit) = &self.rate_limit {
             tree = Arc::new(RateLimiter::new(tree, limit.clone()));
         }
-        Built { tree, circuits }
+        Built { tree }
     }
 
-    fn check_options(&self) -> Result<(), String> {
+    fn check_reliability_options(&self) -> Result<(), String> {
         if let Some(policy) = &self.retry {
             policy.check().map_err(|m| format!("retry: {m}"))?;
         }
@@ -226,47 +228,26 @@ impl ReliableGateway {
     }
 }
 
-impl LlmGateway for ReliableGateway {
+impl Strategy for ReliableGateway {
     fn name(&self) -> &str {
         self.primary.name()
     }
 
-    fn chat<'a>(
+    fn serve<'a>(
         &'a self,
         call: &'a CallContext,
-        request: ChatRequest,
-    ) -> BoxFuture<'a, Result<ChatResponse, GatewayError>> {
-        self.built().tree.chat(call, request)
+        request: GatewayRequest,
+    ) -> BoxFuture<'a, Result<GatewayReply, GatewayError>> {
+        self.built().tree.serve(call, request)
     }
 
-    fn chat_stream<'a>(
-        &'a self,
-        call: &'a CallContext,
-        request: ChatRequest,
-    ) -> BoxFuture<'a, Result<ChatStream, GatewayError>> {
-        self.built().tree.chat_stream(call, request)
+    fn node(&self) -> Node<'_> {
+        Node::wrapping(NodeKind::Strategy("reliable"), self.built().tree.as_ref())
     }
 
-    fn embed<'a>(
-        &'a self,
-        call: &'a CallContext,
-        request: EmbeddingRequest,
-    ) -> BoxFuture<'a, Result<EmbeddingResponse, GatewayError>> {
-        self.built().tree.embed(call, request)
-    }
-
-    /// Checks every option against the shared rules, then the primary's and
-    /// each target's own gateway, then builds the tree.
-    fn check(&self) -> Result<(), GatewayError> {
-        self.check_options()
-            .map_err(|message| GatewayError::config(self.primary.name(), message))?;
-        self.primary.check()?;
-        for target in &self.fallbacks {
-            if let Some(gateway) = target.own_gateway() {
-                gateway.check()?;
-            }
-        }
-        self.built();
-        Ok(())
+    /// Every option against the shared rules; then the tree (the primary's
+    /// and each target's own gateway among it).
+    fn check_options(&self) -> Result<(), String> {
+        self.check_reliability_options()
     }
 }

@@ -4,10 +4,11 @@
 use std::time::{Duration, Instant};
 
 use super::events::{GatewayEvent, RetryEvent};
-use super::first_chunk::first_chunk;
-use super::{Backoff, ErrorFilter, note_attempts};
-use crate::gateway::{BoxFuture, CallContext, GatewayError, LlmGateway};
-use crate::llm::{ChatRequest, ChatResponse, ChatStream, EmbeddingRequest, EmbeddingResponse};
+use super::{Backoff, ErrorFilter};
+use crate::gateway::{
+    BoxFuture, CallContext, GatewayError, GatewayReply, GatewayRequest, LlmGateway, Node, NodeKind,
+    Strategy,
+};
 
 /// When and how a failed call is tried again.
 ///
@@ -187,15 +188,13 @@ impl<G: LlmGateway> Retry<G> {
         &self.policy
     }
 
-    /// Runs `op` until it succeeds, fails for good, or runs out of attempts
-    /// or time; returns the answer and the number of attempts it took.
-    async fn run<'a, R: Clone, T>(
-        &'a self,
-        call: &'a CallContext,
-        request: R,
-        model: fn(&R) -> &str,
-        op: impl Fn(R) -> BoxFuture<'a, Result<T, GatewayError>>,
-    ) -> Result<(T, u32), GatewayError> {
+    /// Serves `request` until it succeeds, fails for good, or runs out of
+    /// attempts or time; records the attempts in the reply's route.
+    async fn run(
+        &self,
+        call: &CallContext,
+        request: GatewayRequest,
+    ) -> Result<GatewayReply, GatewayError> {
         let started = Instant::now();
         let deadline = match (call.deadline(), self.policy.total_timeout) {
             (Some(a), Some(total)) => Some(a.min(started + total)),
@@ -205,10 +204,17 @@ impl<G: LlmGateway> Retry<G> {
         let mut attempt = 1;
         loop {
             if attempt >= max_attempts {
-                return Ok((self.bounded(deadline, started, op(request)).await?, attempt));
+                let attempt_result = self.inner.serve(call, request);
+                let mut reply = self.bounded(deadline, started, attempt_result).await?;
+                reply.route.note_attempts(attempt);
+                return Ok(reply);
             }
-            let error = match self.bounded(deadline, started, op(request.clone())).await {
-                Ok(answer) => return Ok((answer, attempt)),
+            let attempt_result = self.inner.serve(call, request.clone());
+            let error = match self.bounded(deadline, started, attempt_result).await {
+                Ok(mut reply) => {
+                    reply.route.note_attempts(attempt);
+                    return Ok(reply);
+                }
                 Err(error) => error,
             };
             if !self.policy.should_retry(&error) {
@@ -222,7 +228,7 @@ impl<G: LlmGateway> Retry<G> {
             }
             tracing::warn!(
                 gateway = self.inner.name(),
-                model = model(&request),
+                model = request.model(),
                 attempt,
                 delay_ms = delay.as_millis() as u64,
                 "LLM call failed, retrying: {error}"
@@ -232,7 +238,7 @@ impl<G: LlmGateway> Retry<G> {
                     attempt,
                     error,
                     delay,
-                    model: model(&request).to_owned(),
+                    model: request.model().to_owned(),
                     gateway: self.inner.name().to_owned(),
                 };
                 call.report(GatewayEvent::Retry(event)).await;
@@ -265,67 +271,27 @@ impl<G: LlmGateway> Retry<G> {
     }
 }
 
-impl<G: LlmGateway> LlmGateway for Retry<G> {
+impl<G: LlmGateway> Strategy for Retry<G> {
     fn name(&self) -> &str {
         self.inner.name()
     }
 
-    fn chat<'a>(
+    fn serve<'a>(
         &'a self,
         call: &'a CallContext,
-        request: ChatRequest,
-    ) -> BoxFuture<'a, Result<ChatResponse, GatewayError>> {
-        Box::pin(async move {
-            let (mut response, attempts) = self
-                .run(call, request, |r| &r.model, |r| self.inner.chat(call, r))
-                .await?;
-            note_attempts(&mut response.gateway_metadata, attempts);
-            Ok(response)
-        })
+        request: GatewayRequest,
+    ) -> BoxFuture<'a, Result<GatewayReply, GatewayError>> {
+        Box::pin(self.run(call, request))
     }
 
-    fn chat_stream<'a>(
-        &'a self,
-        call: &'a CallContext,
-        request: ChatRequest,
-    ) -> BoxFuture<'a, Result<ChatStream, GatewayError>> {
-        Box::pin(async move {
-            let (mut stream, attempts) = self
-                .run(
-                    call,
-                    request,
-                    |r| &r.model,
-                    |r| {
-                        Box::pin(async move {
-                            first_chunk(self.inner.chat_stream(call, r).await?).await
-                        })
-                    },
-                )
-                .await?;
-            note_attempts(&mut stream.gateway_metadata, attempts);
-            Ok(stream)
-        })
+    fn node(&self) -> Node<'_> {
+        Node::wrapping(NodeKind::Retry(&self.policy), &self.inner)
     }
 
-    fn embed<'a>(
-        &'a self,
-        call: &'a CallContext,
-        request: EmbeddingRequest,
-    ) -> BoxFuture<'a, Result<EmbeddingResponse, GatewayError>> {
-        Box::pin(async move {
-            let (mut response, attempts) = self
-                .run(call, request, |r| &r.model, |r| self.inner.embed(call, r))
-                .await?;
-            note_attempts(&mut response.gateway_metadata, attempts);
-            Ok(response)
-        })
-    }
-
-    fn check(&self) -> Result<(), GatewayError> {
-        self.policy.check().map_err(|message| {
-            GatewayError::config(self.inner.name(), format!("retry: {message}"))
-        })?;
-        self.inner.check()
+    fn check_options(&self) -> Result<(), String> {
+        self.policy
+            .check()
+            .map_err(|message| format!("retry: {message}"))
     }
 }
 

@@ -2,9 +2,10 @@
 
 use std::time::{Duration, Instant};
 
-use super::first_chunk::first_chunk;
-use crate::gateway::{BoxFuture, CallContext, GatewayError, LlmGateway};
-use crate::llm::{ChatRequest, ChatResponse, ChatStream, EmbeddingRequest, EmbeddingResponse};
+use crate::gateway::{
+    BoxFuture, CallContext, GatewayError, GatewayReply, GatewayRequest, LlmGateway, Node, NodeKind,
+    Strategy,
+};
 
 /// Limits each call to `limit`, or to what is left of the request's deadline
 /// ([`CallContext::deadline`]) when that is sooner.
@@ -67,40 +68,24 @@ impl<G: LlmGateway> Timeout<G> {
     }
 }
 
-impl<G: LlmGateway> LlmGateway for Timeout<G> {
+impl<G: LlmGateway> Strategy for Timeout<G> {
     fn name(&self) -> &str {
         self.inner.name()
     }
 
-    fn chat<'a>(
+    fn serve<'a>(
         &'a self,
         call: &'a CallContext,
-        request: ChatRequest,
-    ) -> BoxFuture<'a, Result<ChatResponse, GatewayError>> {
-        Box::pin(self.bounded(call, self.inner.chat(call, request)))
+        request: GatewayRequest,
+    ) -> BoxFuture<'a, Result<GatewayReply, GatewayError>> {
+        Box::pin(self.bounded(call, self.inner.serve(call, request)))
     }
 
-    fn chat_stream<'a>(
-        &'a self,
-        call: &'a CallContext,
-        request: ChatRequest,
-    ) -> BoxFuture<'a, Result<ChatStream, GatewayError>> {
-        Box::pin(self.bounded(call, async move {
-            first_chunk(self.inner.chat_stream(call, request).await?).await
-        }))
+    fn node(&self) -> Node<'_> {
+        Node::wrapping(NodeKind::Timeout(self.limit), &self.inner)
     }
 
-    fn embed<'a>(
-        &'a self,
-        call: &'a CallContext,
-        request: EmbeddingRequest,
-    ) -> BoxFuture<'a, Result<EmbeddingResponse, GatewayError>> {
-        Box::pin(self.bounded(call, self.inner.embed(call, request)))
-    }
-
-    fn check(&self) -> Result<(), GatewayError> {
+    fn check_options(&self) -> Result<(), String> {
         fastagentic_rules::reliability::check_positive_ms("timeout", super::millis(self.limit))
-            .map_err(|message| GatewayError::config(self.inner.name(), message))?;
-        self.inner.check()
     }
 }

@@ -1,0 +1,150 @@
+//! Assembling an [`App`]: endpoints collected and checked, one gateway tree
+//! per endpoint, hooks, routes, OpenAPI, metrics.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{RawPathParams, Request};
+use axum::routing::{get, post};
+
+use super::App;
+use super::endpoint_gateway::AppReliability;
+use super::server::Built;
+use crate::endpoint::collect_endpoints;
+use crate::error::Error;
+use crate::gateway::{DemoGateway, LlmGateway};
+use crate::hooks::HookSet;
+use crate::http::{self, EndpointRuntime, Readiness};
+use crate::observability::{EndpointTelemetry, Metrics};
+use crate::reliability::RateLimiter;
+
+impl App {
+    /// Checks everything and builds the router.
+    pub(super) fn build(self) -> Result<Built, Error> {
+        let mut explicit = self.endpoints.clone();
+        if let Some(prefix) = &self.openai_prefix {
+            explicit.extend(crate::openai_compatible::endpoints(prefix));
+        }
+        let endpoints = collect_endpoints(&explicit, self.use_inventory)?;
+        let mut hook_fns = self.hook_fns.clone();
+        if self.use_inventory {
+            for reg in inventory::iter::<crate::hooks::HookEntry>
+                .into_iter()
+                .map(|e| e.0)
+            {
+                if !hook_fns.iter().any(|known| std::ptr::eq(*known, reg)) {
+                    hook_fns.push(reg);
+                }
+            }
+        }
+        let hooks = Arc::new(HookSet::new(&self.hooks, &hook_fns));
+        let prices = Arc::new(self.prices);
+
+        let default_gateway = match self.gateway {
+            Some(gateway) => gateway,
+            None => {
+                tracing::warn!(
+                    "no LLM gateway configured: using the offline demo gateway (canned answers); pass one with App::llm_gateway"
+                );
+                crate::gateway::shared(DemoGateway::new())
+            }
+        };
+        let app_limit = self
+            .rate_limit
+            .map(|limit| RateLimiter::new(default_gateway.clone(), limit));
+        let checked: Arc<dyn LlmGateway> = match &app_limit {
+            Some(limited) => Arc::new(limited.clone()),
+            None => default_gateway.clone(),
+        };
+        checked.check().map_err(|source| Error::Gateway {
+            context: "the app's default LLM gateway".to_owned(),
+            source: Box::new(source),
+        })?;
+        let reliability = AppReliability {
+            default_gateway,
+            app_limit,
+            retry: self.retry,
+        };
+
+        let metrics = self.metrics.then(Metrics::new);
+        let readiness = Readiness::default();
+        let openapi = Arc::new(http::openapi_document(&self.info, &endpoints));
+        let mut router = Router::new();
+        let mut routes = Vec::new();
+        for reg in &endpoints {
+            let gateway = reliability.endpoint_gateway(reg)?;
+            if let Some(metrics) = &metrics {
+                metrics.watch_circuits(gateway.clone());
+            }
+            if let Some(prepare) = reg.prepare {
+                prepare();
+            }
+            let has_path_params = reg.path.contains('{');
+            routes.push(format!(
+                "POST {} -> {} (gateway: {}{})",
+                reg.path,
+                reg.name,
+                gateway.name(),
+                if reg.stream { ", streams" } else { "" }
+            ));
+            let runtime = Arc::new(EndpointRuntime {
+                registration: reg,
+                name: Arc::from(reg.name),
+                gateway,
+                hooks: hooks.clone(),
+                prices: prices.clone(),
+                body_limit: self.body_limit,
+                timeout: reg
+                    .timeout
+                    .map(|timeout| timeout())
+                    .or(self.request_timeout),
+                has_path_params,
+                telemetry: EndpointTelemetry::new(reg.path, reg.name, metrics.as_ref()),
+            });
+            let route = if has_path_params {
+                post(move |params: RawPathParams, request: Request| {
+                    http::serve_endpoint(runtime.clone(), Some(params), request)
+                })
+            } else {
+                post(move |request: Request| http::serve_endpoint(runtime.clone(), None, request))
+            };
+            router = router.route(reg.path, route.fallback(http::method_not_allowed));
+        }
+        if let Some(prefix) = &self.openai_prefix {
+            let models = Arc::new(crate::openai_compatible::models_body(
+                &self.openai_models,
+                &prices,
+            ));
+            routes.push(format!("GET {prefix}/models -> openai_models"));
+            router = router.route(
+                &format!("{prefix}/models"),
+                get(move || async move { crate::openai_compatible::models_response(&models) }),
+            );
+        }
+        if let Some(metrics) = metrics {
+            routes.push("GET /metrics -> Prometheus metrics".to_owned());
+            router = router.route(
+                "/metrics",
+                get(move || std::future::ready(crate::observability::metrics_response(&metrics))),
+            );
+        }
+        let openapi_json = axum::Json(openapi.as_ref().clone());
+        router = router
+            .route("/health", get(http::health))
+            .route("/ready", get(http::ready).with_state(readiness.clone()))
+            .route(
+                "/openapi.json",
+                get(move || async move { openapi_json.clone() }),
+            )
+            .route("/docs", get(http::docs_page))
+            .fallback(http::not_found);
+
+        Ok(Built {
+            router,
+            hooks,
+            readiness,
+            routes,
+            shutdown_timeout: self.shutdown_timeout,
+        })
+    }
+}
