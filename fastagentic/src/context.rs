@@ -58,9 +58,31 @@ impl AgentContext {
         self.call().user_id()
     }
 
-    /// The request's metadata.
-    pub fn metadata(&self) -> &Extra {
-        self.call().metadata()
+    /// The request metadata: from the `x-portkey-metadata` or
+    /// `x-fastagentic-metadata` header, `on_request` hooks, or
+    /// [`set_request_metadata`](Self::set_request_metadata). Gateways read it
+    /// (conditional routing, Portkey's and LiteLLM's metadata).
+    pub fn request_metadata(&self) -> &Extra {
+        self.call().request_metadata()
+    }
+
+    /// Sets one entry of the request metadata for the LLM calls made after
+    /// it, e.g. `ctx.set_request_metadata("tier", "premium")`.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// use fastagentic::{AgentContext, DemoGateway};
+    /// let mut ctx = AgentContext::standalone(DemoGateway::new());
+    /// ctx.set_request_metadata("tier", "premium");
+    /// assert_eq!(ctx.request_metadata()["tier"], "premium");
+    /// # });
+    /// ```
+    pub fn set_request_metadata(
+        &mut self,
+        key: impl Into<String>,
+        value: impl Into<serde_json::Value>,
+    ) {
+        self.llm.call_context_mut().set_request_metadata(key, value);
     }
 
     /// The user as a shared string (for building other contexts).

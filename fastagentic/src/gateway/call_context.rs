@@ -9,8 +9,17 @@ use crate::llm::Extra;
 use crate::reliability::{CallObserver, GatewayEvent};
 
 /// The per-call context every gateway method receives: which run, which
-/// endpoint, which user, the request's metadata, the deadline, and who hears
+/// endpoint, which user, the request metadata, the deadline, and who hears
 /// about retries and fallbacks ([`CallObserver`]).
+///
+/// *Request metadata* is what the caller says about the request (a tier,
+/// a tenant, a feature flag): from the `x-portkey-metadata` or
+/// `x-fastagentic-metadata` header (a JSON object), an `on_request` hook
+/// ([`HookResult::SetRequestMetadata`](crate::HookResult::SetRequestMetadata))
+/// or the endpoint's code ([`AgentContext::set_request_metadata`](crate::AgentContext::set_request_metadata)).
+/// Conditional routing reads it, and gateways send it on (Portkey's
+/// `x-portkey-metadata`, LiteLLM's `metadata`). It is not the *gateway
+/// facts* an answer brings back (`HookContext::metadata`).
 ///
 /// Cheap to clone (shared strings). Gateways read it for per-request options,
 /// e.g. Portkey's `metadata_with("_user", |ctx| ctx.user_id())`.
@@ -19,9 +28,15 @@ pub struct CallContext {
     run_id: Uuid,
     endpoint: Arc<str>,
     user_id: Option<Arc<str>>,
-    metadata: Arc<Extra>,
+    request_metadata: Arc<Extra>,
     deadline: Option<Instant>,
     observer: Observer,
+}
+
+/// One shared empty map: a request without metadata allocates none.
+pub(crate) fn no_request_metadata() -> Arc<Extra> {
+    static NONE: LazyLock<Arc<Extra>> = LazyLock::new(|| Arc::new(Extra::new()));
+    NONE.clone()
 }
 
 /// The optional observer, printed without its contents.
@@ -37,13 +52,11 @@ impl std::fmt::Debug for Observer {
 impl CallContext {
     /// A context for one run of `endpoint`.
     pub fn new(run_id: Uuid, endpoint: impl Into<Arc<str>>) -> Self {
-        // One shared empty map: a request without metadata allocates none.
-        static NO_METADATA: LazyLock<Arc<Extra>> = LazyLock::new(|| Arc::new(Extra::new()));
         Self {
             run_id,
             endpoint: endpoint.into(),
             user_id: None,
-            metadata: NO_METADATA.clone(),
+            request_metadata: no_request_metadata(),
             deadline: None,
             observer: Observer::default(),
         }
@@ -61,9 +74,18 @@ impl CallContext {
     }
 
     /// Sets the request metadata.
-    pub fn with_metadata(mut self, metadata: Arc<Extra>) -> Self {
-        self.metadata = metadata;
+    pub fn with_request_metadata(mut self, metadata: Arc<Extra>) -> Self {
+        self.request_metadata = metadata;
         self
+    }
+
+    /// Sets one entry of the request metadata.
+    pub fn set_request_metadata(
+        &mut self,
+        key: impl Into<String>,
+        value: impl Into<serde_json::Value>,
+    ) {
+        Arc::make_mut(&mut self.request_metadata).insert(key.into(), value.into());
     }
 
     /// Sets the deadline.
@@ -110,9 +132,14 @@ impl CallContext {
         self.user_id.as_deref()
     }
 
-    /// Metadata attached to the request.
-    pub fn metadata(&self) -> &Extra {
-        &self.metadata
+    /// The request metadata (empty when the request has none).
+    pub fn request_metadata(&self) -> &Extra {
+        &self.request_metadata
+    }
+
+    /// The request metadata, shared.
+    pub fn request_metadata_shared(&self) -> &Arc<Extra> {
+        &self.request_metadata
     }
 
     /// When the whole request must be done, if it has a timeout.

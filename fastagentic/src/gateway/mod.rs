@@ -24,6 +24,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 pub use call_context::CallContext;
+pub(crate) use call_context::no_request_metadata;
 pub use config_problems::ConfigProblems;
 pub use demo::DemoGateway;
 pub use error::GatewayError;

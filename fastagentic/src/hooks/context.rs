@@ -1,11 +1,13 @@
 //! What a hook sees.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
 use uuid::Uuid;
 
 use super::HookEvent;
+use crate::gateway::CallContext;
 use crate::llm::{Extra, Message, Usage};
 
 /// A failure, as hooks see it.
@@ -44,8 +46,13 @@ pub struct HookContext {
     /// Tokens and cost of the LLM call.
     pub usage: Usage,
     /// Facts from the gateway, one section per gateway (`metadata["portkey"]`,
-    /// `metadata["litellm"]`, `metadata["demo"]`).
+    /// `metadata["litellm"]`, `metadata["demo"]`, and `metadata["fastagentic"]`
+    /// for the route through FastAgentic's own strategies).
     pub metadata: Extra,
+    /// The request metadata (a JSON object from the `x-portkey-metadata` or
+    /// `x-fastagentic-metadata` header, `on_request` hooks, or the endpoint's
+    /// code); not to be confused with the gateway facts in `metadata`.
+    pub request_metadata: Arc<Extra>,
     /// The failure, for `on_error`.
     pub error: Option<ErrorInfo>,
     /// How many times the LLM call was retried so far; for `on_retry`, the
@@ -76,11 +83,21 @@ impl HookContext {
             model: None,
             usage: Usage::default(),
             metadata: Extra::new(),
+            request_metadata: crate::gateway::no_request_metadata(),
             error: None,
             retry_count: 0,
             attempt: 0,
             next_delay: None,
             duration: None,
         }
+    }
+
+    /// A context for `event` during an LLM call: its run, endpoint, user
+    /// and request metadata.
+    pub(crate) fn for_call(event: HookEvent, call: &CallContext) -> Self {
+        let mut ctx = Self::new(event, call.run_id(), call.endpoint());
+        ctx.user_id = call.user_id().map(str::to_owned);
+        ctx.request_metadata = call.request_metadata_shared().clone();
+        ctx
     }
 }

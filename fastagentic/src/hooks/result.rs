@@ -23,6 +23,11 @@ pub enum HookResult {
     /// Go on, running the request as this user (`on_request`): gateways see
     /// it in [`CallContext::user_id`](crate::CallContext::user_id).
     SetUser(String),
+    /// Go on, adding these entries to the request metadata (`on_request`):
+    /// gateways see them in
+    /// [`CallContext::request_metadata`](crate::CallContext::request_metadata)
+    /// (conditional routing, Portkey's and LiteLLM's metadata).
+    SetRequestMetadata(crate::llm::Extra),
 }
 
 impl HookResult {

@@ -61,7 +61,8 @@ impl HookSet {
 
     /// Runs `event`'s hooks in order on `ctx`, applying their decisions:
     /// `Modify` replaces `ctx.request` (`on_request`, `on_llm_start`) or
-    /// `ctx.response` (`on_response`), `SetUser` sets `ctx.user_id`, `Skip`
+    /// `ctx.response` (`on_response`), `SetUser` sets `ctx.user_id`,
+    /// `SetRequestMetadata` adds to `ctx.request_metadata`, `Skip`
     /// ends the chain, `Reject` ends it with an error. Panics and errors of a
     /// hook are logged and passed over.
     pub(crate) async fn run(
@@ -93,6 +94,9 @@ impl HookSet {
                 HookResult::Proceed => {}
                 HookResult::Skip => break,
                 HookResult::SetUser(user) => ctx.user_id = Some(user),
+                HookResult::SetRequestMetadata(entries) => {
+                    std::sync::Arc::make_mut(&mut ctx.request_metadata).extend(entries);
+                }
                 HookResult::Modify(value) => match event {
                     HookEvent::OnRequest | HookEvent::OnLlmStart => ctx.request = Some(value),
                     HookEvent::OnResponse => ctx.response = Some(value),

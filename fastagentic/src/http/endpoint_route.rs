@@ -91,6 +91,7 @@ async fn run(
     request: Request<Body>,
 ) -> Result<Response, AgentError> {
     check_content_type(&request)?;
+    let mut request_metadata = super::request_metadata::from_headers(request.headers())?;
     let bytes = read_body(request.into_body(), runtime.body_limit).await?;
 
     let mut user_id = None;
@@ -104,6 +105,9 @@ async fn run(
         if runtime.hooks.has(HookEvent::OnRequest) {
             let mut ctx = HookContext::new(HookEvent::OnRequest, run_id, &*runtime.name);
             ctx.request = Some(value);
+            if let Some(metadata) = &request_metadata {
+                ctx.request_metadata = metadata.clone();
+            }
             runtime
                 .hooks
                 .run(HookEvent::OnRequest, &mut ctx)
@@ -113,6 +117,9 @@ async fn run(
                         .with_details(serde_json::json!({"hook": r.hook}))
                 })?;
             user_id = ctx.user_id;
+            if !ctx.request_metadata.is_empty() {
+                request_metadata = Some(ctx.request_metadata);
+            }
             value = ctx.request.unwrap_or(Value::Null);
         }
         InputBody::Json(value)
@@ -120,9 +127,16 @@ async fn run(
         InputBody::Bytes(bytes)
     };
 
-    let call = CallContext::new(run_id, runtime.name.clone())
+    let mut call = CallContext::new(run_id, runtime.name.clone())
         .with_user(AgentContext::user_arc(user_id.clone()))
         .with_deadline(runtime.timeout.map(|t| Instant::now() + t));
+    if let Some(metadata) = &request_metadata {
+        tracing::Span::current().record(
+            crate::observability::gen_ai::REQUEST_METADATA,
+            Value::Object(metadata.as_ref().clone()).to_string(),
+        );
+        call = call.with_request_metadata(metadata.clone());
+    }
     let llm = LlmClient::new(
         runtime.gateway.clone(),
         runtime.hooks.clone(),
@@ -147,6 +161,9 @@ async fn run(
             let body = if runtime.hooks.has(HookEvent::OnResponse) {
                 let mut ctx = HookContext::new(HookEvent::OnResponse, run_id, &*runtime.name);
                 ctx.user_id = user_id;
+                if let Some(metadata) = request_metadata {
+                    ctx.request_metadata = metadata;
+                }
                 ctx.response = Some(output.to_json_value().map_err(AgentError::internal)?);
                 runtime
                     .hooks

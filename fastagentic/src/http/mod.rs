@@ -6,6 +6,7 @@ mod endpoint_route;
 mod error_response;
 mod health;
 mod openapi;
+mod request_metadata;
 mod sse;
 
 pub(crate) use docs_page::docs_page;

@@ -88,6 +88,11 @@ impl LlmClient {
         &self.call
     }
 
+    /// The call context, to change what later calls carry.
+    pub(crate) fn call_context_mut(&mut self) -> &mut CallContext {
+        &mut self.call
+    }
+
     /// One chat completion.
     pub async fn chat(&self, request: ChatRequest) -> Result<ChatResponse, GatewayError> {
         let request = self.before(request).await?;
@@ -251,9 +256,7 @@ impl LlmClient {
     }
 
     fn context(&self, event: HookEvent) -> HookContext {
-        let mut ctx = HookContext::new(event, self.call.run_id(), self.call.endpoint());
-        ctx.user_id = self.call.user_id().map(str::to_owned);
-        ctx
+        HookContext::for_call(event, &self.call)
     }
 
     /// Runs `on_llm_start`, which may replace or reject the request.
@@ -323,8 +326,7 @@ impl CallObserver for RetryHooks {
             let GatewayEvent::Retry(retry) = event else {
                 return;
             };
-            let mut ctx = HookContext::new(HookEvent::OnRetry, call.run_id(), call.endpoint());
-            ctx.user_id = call.user_id().map(str::to_owned);
+            let mut ctx = HookContext::for_call(HookEvent::OnRetry, call);
             ctx.model = Some(retry.model.clone());
             ctx.attempt = retry.attempt;
             ctx.retry_count = retry.attempt;

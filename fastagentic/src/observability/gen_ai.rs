@@ -43,6 +43,8 @@ pub const HTTP_RESPONSE_STATUS_CODE: &str = "http.response.status_code";
 pub const ENDPOINT: &str = "fastagentic.endpoint";
 /// The run id (also in the `x-fastagentic-run-id` response header).
 pub const RUN_ID: &str = "fastagentic.run_id";
+/// The request metadata, as a JSON object (FastAgentic's own; present when the request has some).
+pub const REQUEST_METADATA: &str = "fastagentic.request.metadata";
 /// What the call cost in US dollars, when the price is known.
 pub const COST_USD: &str = "fastagentic.usage.cost_usd";
 

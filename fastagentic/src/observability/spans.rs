@@ -40,6 +40,7 @@ pub(crate) fn request_span(
         { gen_ai::HTTP_ROUTE } = route,
         { gen_ai::ENDPOINT } = endpoint,
         { gen_ai::RUN_ID } = %run_id,
+        { gen_ai::REQUEST_METADATA } = Empty,
         { gen_ai::HTTP_RESPONSE_STATUS_CODE } = Empty,
         { gen_ai::ERROR_TYPE } = Empty,
         otel.status_code = Empty,
