@@ -37,6 +37,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
 mod app;
+pub mod cache;
 mod context;
 pub mod endpoint;
 mod error;
@@ -48,6 +49,7 @@ pub mod llm;
 pub mod observability;
 mod openai_compatible;
 pub mod reliability;
+pub mod routing;
 mod runnable;
 mod secret;
 #[cfg(feature = "testing")]

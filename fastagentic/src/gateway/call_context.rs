@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use uuid::Uuid;
 
+use crate::cache::CacheControl;
 use crate::llm::Extra;
 use crate::reliability::{CallObserver, GatewayEvent};
 
@@ -30,6 +31,7 @@ pub struct CallContext {
     user_id: Option<Arc<str>>,
     request_metadata: Arc<Extra>,
     deadline: Option<Instant>,
+    cache_control: CacheControl,
     observer: Observer,
 }
 
@@ -58,6 +60,7 @@ impl CallContext {
             user_id: None,
             request_metadata: no_request_metadata(),
             deadline: None,
+            cache_control: CacheControl::default(),
             observer: Observer::default(),
         }
     }
@@ -86,6 +89,17 @@ impl CallContext {
         value: impl Into<serde_json::Value>,
     ) {
         Arc::make_mut(&mut self.request_metadata).insert(key.into(), value.into());
+    }
+
+    /// Sets what this call asks of the caches (refresh, namespace).
+    pub fn with_cache_control(mut self, control: CacheControl) -> Self {
+        self.cache_control = control;
+        self
+    }
+
+    /// What this call asks of the caches.
+    pub fn cache_control(&self) -> &CacheControl {
+        &self.cache_control
     }
 
     /// Sets the deadline.

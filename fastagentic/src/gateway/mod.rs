@@ -31,7 +31,7 @@ pub use error::GatewayError;
 pub use openai::OpenAiGateway;
 pub use openai_compat::{OpenAiCompatClient, UpstreamReply};
 pub use operation::{Answer, GatewayReply, GatewayRequest};
-pub use route::{NodePath, PassedOver, PathSegment, Route};
+pub use route::{CacheFacts, CacheStatus, NodePath, PassedOver, PathSegment, Route};
 pub use strategy::Strategy;
 pub use tree::{Child, Node, NodeKind, walk};
 

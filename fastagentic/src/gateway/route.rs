@@ -109,6 +109,37 @@ impl PassedOver {
     }
 }
 
+/// What a cache did with a call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CacheStatus {
+    /// Answered from the cache.
+    Hit,
+    /// Not in the cache: answered upstream (and stored).
+    Miss,
+    /// Told to skip the cache: answered upstream and stored anew.
+    Refresh,
+}
+
+impl CacheStatus {
+    /// `HIT`, `MISS` or `REFRESH`, as Portkey's `x-portkey-cache-status` says.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CacheStatus::Hit => "HIT",
+            CacheStatus::Miss => "MISS",
+            CacheStatus::Refresh => "REFRESH",
+        }
+    }
+}
+
+/// A cache's part of a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CacheFacts {
+    /// What it did.
+    pub status: CacheStatus,
+    /// On a hit, the age of the entry served.
+    pub age: Option<std::time::Duration>,
+}
+
 /// The route of one call, relative to the node that returns it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Route {
@@ -121,12 +152,20 @@ pub struct Route {
     pub model: Option<String>,
     /// The targets that failed before, in the order they were tried.
     pub passed_over: Vec<PassedOver>,
+    /// What the cache nearest the answer did, when one was on the way.
+    pub cache: Option<CacheFacts>,
 }
 
 impl Route {
     /// Records the attempts of the answering node, unless a retry nearer
     /// to it already did.
     pub fn note_attempts(&mut self, attempts: u32) {
+        if self
+            .cache
+            .is_some_and(|cache| cache.status == CacheStatus::Hit)
+        {
+            return; // answered from the cache: no call was made below it
+        }
         self.attempts.get_or_insert(attempts);
     }
 
@@ -148,12 +187,26 @@ impl Route {
     /// `attempts`, and after a branching node `target_index` (which target
     /// of the outermost one answered), `model` and `failed` (each with
     /// `target_index`, `model`, `error`, `status`). In nested trees `path`
-    /// gives the whole path, e.g. `targets[1].targets[0]`.
+    /// gives the whole path, e.g. `targets[1].targets[0]`. With a cache on
+    /// the way: `cache_status` (`HIT`, `MISS`, `REFRESH`) and, on a hit,
+    /// `cache_age_ms`.
     pub fn facts(&self) -> Option<Value> {
-        if self.path.is_root() && self.attempts.is_none() {
+        if self.path.is_root() && self.attempts.is_none() && self.cache.is_none() {
             return None;
         }
         let mut section = Map::new();
+        if let Some(cache) = &self.cache {
+            section.insert("cache_status".to_owned(), json!(cache.status.as_str()));
+            if let Some(age) = cache.age {
+                section.insert(
+                    "cache_age_ms".to_owned(),
+                    json!(u64::try_from(age.as_millis()).unwrap_or(u64::MAX)),
+                );
+            }
+            if self.path.is_root() && self.attempts.is_none() {
+                return Some(Value::Object(section));
+            }
+        }
         if let Some(index) = self.path.first_target() {
             section.insert("target_index".to_owned(), json!(index));
             if let Some(model) = &self.model {

@@ -5,8 +5,10 @@
 use std::time::Duration;
 
 use super::{LlmGateway, NodePath, PathSegment};
+use crate::cache::CacheStats;
 use crate::llm::Extra;
 use crate::reliability::{CircuitView, RateLimit, RetryPolicy};
+use crate::routing::Balance;
 
 /// What one node of a gateway tree is, and the gateways it wraps.
 pub struct Node<'a> {
@@ -81,6 +83,12 @@ pub enum NodeKind<'a> {
     Fallback,
     /// Sets request parameters before calling its gateway.
     Override(&'a Extra),
+    /// Spreads requests over its targets.
+    LoadBalance(Balance),
+    /// Picks a target by what the request says.
+    Conditional,
+    /// Answers repeated requests from a cache.
+    Cache(&'a CacheStats),
     /// Any other strategy, by name.
     Strategy(&'a str),
 }
@@ -97,6 +105,9 @@ impl NodeKind<'_> {
             NodeKind::RateLimiter(_) => "rate_limiter",
             NodeKind::Fallback => "fallback",
             NodeKind::Override(_) => "override",
+            NodeKind::LoadBalance(_) => "loadbalance",
+            NodeKind::Conditional => "conditional",
+            NodeKind::Cache(_) => "cache",
             NodeKind::Strategy(name) => name,
         }
     }

@@ -290,6 +290,17 @@ impl LlmClient {
         if usage.cost.is_none() {
             usage.cost = self.prices.cost(model, usage);
         }
+        // An answer from a cache cost nothing; say what it saved.
+        if let Some(serde_json::Value::Object(section)) =
+            metadata.get_mut(crate::reliability::METADATA_KEY)
+            && section.get("cache_status").and_then(|s| s.as_str()) == Some("HIT")
+        {
+            section.insert(
+                "saved_cost".to_owned(),
+                serde_json::json!(usage.cost.unwrap_or(0.0)),
+            );
+            usage.cost = Some(0.0);
+        }
         if let (Some(cost), Some(serde_json::Value::Object(section))) =
             (usage.cost, metadata.get_mut(self.gateway.name()))
         {

@@ -1,0 +1,224 @@
+//! [`ExactCache`]: answers a request seen before from the store, without
+//! calling upstream.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use super::replay::{gather, replay};
+use super::{CacheEntry, CacheKey, CacheScope, CacheStore, CachedAnswer, MemoryStore};
+use crate::gateway::{
+    Answer, BoxFuture, CacheFacts, CacheStatus, CallContext, GatewayError, GatewayReply,
+    GatewayRequest, LlmGateway, Node, NodeKind, Strategy,
+};
+
+/// What a cache has done, for `/metrics` and reports (found by walking the tree).
+#[derive(Debug, Default)]
+pub struct CacheStats {
+    hits: AtomicU64,
+    misses: AtomicU64,
+    refreshes: AtomicU64,
+    stores: AtomicU64,
+}
+
+impl CacheStats {
+    /// Requests answered from the cache.
+    pub fn hits(&self) -> u64 {
+        self.hits.load(Ordering::Relaxed)
+    }
+    /// Requests that found nothing and went upstream.
+    pub fn misses(&self) -> u64 {
+        self.misses.load(Ordering::Relaxed)
+    }
+    /// Requests told to skip the cache and refresh it.
+    pub fn refreshes(&self) -> u64 {
+        self.refreshes.load(Ordering::Relaxed)
+    }
+    /// Answers stored.
+    pub fn stores(&self) -> u64 {
+        self.stores.load(Ordering::Relaxed)
+    }
+}
+
+/// The default time an answer is served: one day (Portkey's default).
+pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// A gateway that serves a request it has seen before, within `max_age`,
+/// from its store, and stores every complete successful answer.
+///
+/// - The key is the request as this piece sees it (after any override above
+///   it), its kind, and the [`CacheScope`] (namespace, per user, per
+///   endpoint): see [`CacheKey`]. A streamed and a plain request with the
+///   same parameters share an entry.
+/// - Only complete answers are stored: a chat completion, embeddings, or a
+///   stream that ended without an error (gathered into a completion; a
+///   stream that called tools is not stored). Errors never are.
+/// - A streaming request served from the cache gets the answer as chunks.
+/// - [`CacheControl`](super::CacheControl) on the call can force a refresh
+///   or pick another namespace.
+/// - The answer's route says `cache_status` (`HIT`, `MISS`, `REFRESH`) and,
+///   on a hit, the entry's age; `metadata["fastagentic"]` shows both.
+///
+/// ```
+/// use std::time::Duration;
+/// use fastagentic::DemoGateway;
+/// use fastagentic::cache::ExactCache;
+/// let cached = ExactCache::new(DemoGateway::new()).max_age(Duration::from_secs(3600));
+/// # let _ = cached;
+/// ```
+pub struct ExactCache<G> {
+    inner: G,
+    store: Arc<dyn CacheStore>,
+    scope: CacheScope,
+    max_age: Duration,
+    stats: Arc<CacheStats>,
+}
+
+impl<G: LlmGateway> std::fmt::Debug for ExactCache<G> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExactCache")
+            .field("gateway", &self.inner.name())
+            .field("scope", &self.scope)
+            .field("max_age", &self.max_age)
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<G: LlmGateway> ExactCache<G> {
+    /// Caches `inner`'s answers in memory ([`MemoryStore`]), for a day.
+    pub fn new(inner: G) -> Self {
+        Self {
+            inner,
+            store: Arc::new(MemoryStore::default()),
+            scope: CacheScope::default(),
+            max_age: DEFAULT_MAX_AGE,
+            stats: Arc::default(),
+        }
+    }
+
+    /// How long an answer is served (default one day).
+    pub fn max_age(mut self, max_age: Duration) -> Self {
+        self.max_age = max_age;
+        self
+    }
+
+    /// Where answers are kept (default a 64 MiB [`MemoryStore`]).
+    pub fn store(mut self, store: Arc<dyn CacheStore>) -> Self {
+        self.store = store;
+        self
+    }
+
+    /// What the cache is partitioned by.
+    pub fn scope(mut self, scope: CacheScope) -> Self {
+        self.scope = scope;
+        self
+    }
+
+    /// What the cache has done.
+    pub fn stats(&self) -> &Arc<CacheStats> {
+        &self.stats
+    }
+
+    async fn run(
+        &self,
+        call: &CallContext,
+        request: GatewayRequest,
+    ) -> Result<GatewayReply, GatewayError> {
+        let key = CacheKey::of(&request, call, &self.scope);
+        let refresh = call.cache_control().force_refresh;
+        if !refresh && let Some(entry) = self.store.get(key).await {
+            self.stats.hits.fetch_add(1, Ordering::Relaxed);
+            if let Some(answer) = served(&request, &entry.answer) {
+                let mut reply = GatewayReply::new(answer);
+                reply.route.cache = Some(CacheFacts {
+                    status: CacheStatus::Hit,
+                    age: Some(entry.age()),
+                });
+                return Ok(reply);
+            }
+        }
+        let status = if refresh {
+            self.stats.refreshes.fetch_add(1, Ordering::Relaxed);
+            CacheStatus::Refresh
+        } else {
+            self.stats.misses.fetch_add(1, Ordering::Relaxed);
+            CacheStatus::Miss
+        };
+        let mut reply = self.inner.serve(call, request).await?;
+        match &mut reply.answer {
+            Answer::Chat(response) => {
+                self.keep(key, CachedAnswer::Chat(response.clone())).await;
+            }
+            Answer::Embed(response) => {
+                self.keep(key, CachedAnswer::Embed(response.clone())).await;
+            }
+            Answer::Stream(stream) => {
+                let upstream = std::mem::replace(
+                    stream,
+                    crate::ChatStream::new(futures_util::stream::empty()),
+                );
+                let store = self.store.clone();
+                let stats = self.stats.clone();
+                let max_age = self.max_age;
+                *stream = gather(upstream, move |response| {
+                    let entry = Arc::new(CacheEntry::new(CachedAnswer::Chat(response), max_age));
+                    stats.stores.fetch_add(1, Ordering::Relaxed);
+                    // The stream has ended: store off its task.
+                    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                        runtime.spawn(async move { store.put(key, entry).await });
+                    }
+                });
+            }
+        }
+        reply.route.cache = Some(CacheFacts { status, age: None });
+        Ok(reply)
+    }
+
+    async fn keep(&self, key: CacheKey, answer: CachedAnswer) {
+        self.stats.stores.fetch_add(1, Ordering::Relaxed);
+        let entry = Arc::new(CacheEntry::new(answer, self.max_age));
+        self.store.put(key, entry).await;
+    }
+}
+
+/// The stored answer in the form `request` asks for, if it fits.
+fn served(request: &GatewayRequest, answer: &CachedAnswer) -> Option<Answer> {
+    match (request, answer) {
+        (GatewayRequest::Chat(_), CachedAnswer::Chat(response)) => {
+            Some(Answer::Chat(response.clone()))
+        }
+        (GatewayRequest::Stream(_), CachedAnswer::Chat(response)) => {
+            Some(Answer::Stream(replay(response)))
+        }
+        (GatewayRequest::Embed(_), CachedAnswer::Embed(response)) => {
+            Some(Answer::Embed(response.clone()))
+        }
+        _ => None,
+    }
+}
+
+impl<G: LlmGateway> Strategy for ExactCache<G> {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    fn serve<'a>(
+        &'a self,
+        call: &'a CallContext,
+        request: GatewayRequest,
+    ) -> BoxFuture<'a, Result<GatewayReply, GatewayError>> {
+        Box::pin(self.run(call, request))
+    }
+
+    fn node(&self) -> Node<'_> {
+        Node::wrapping(NodeKind::Cache(&self.stats), &self.inner)
+    }
+
+    fn check_options(&self) -> Result<(), String> {
+        if self.max_age.is_zero() {
+            return Err("cache: `max_age` must be more than 0".to_owned());
+        }
+        Ok(())
+    }
+}

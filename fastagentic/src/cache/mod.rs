@@ -1,0 +1,19 @@
+//! Caching: answers to requests seen before, served without calling
+//! upstream.
+//!
+//! | piece | one job |
+//! |---|---|
+//! | [`ExactCache`] | serve the same request (by [`CacheKey`]) from a [`CacheStore`] |
+//! | [`MemoryStore`] | the in-process store, bounded by bytes, each entry with its own time to live |
+//! | [`CacheControl`] | what one request asks of the caches: refresh, another namespace |
+
+mod control;
+mod exact;
+mod key;
+mod replay;
+mod store;
+
+pub use control::CacheControl;
+pub use exact::{CacheStats, DEFAULT_MAX_AGE, ExactCache};
+pub use key::{CacheKey, CacheScope};
+pub use store::{CacheEntry, CacheStore, CachedAnswer, DEFAULT_CACHE_BYTES, MemoryStore};
