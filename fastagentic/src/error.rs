@@ -99,6 +99,8 @@ pub struct AgentError {
     kind: Cow<'static, str>,
     message: String,
     details: Option<Value>,
+    /// OpenAI's `param`: the request field at fault (OpenAI-compatible route).
+    param: Option<String>,
     retry_after: Option<Duration>,
     hooks_notified: bool,
 }
@@ -115,9 +117,17 @@ impl AgentError {
             kind: kind.into(),
             message: message.into(),
             details: None,
+            param: None,
             retry_after: None,
             hooks_notified: false,
         }
+    }
+
+    /// Names the request field at fault as OpenAI's error shape does
+    /// (`"param"` beside `"type"` and `"message"`), for clients written for OpenAI.
+    pub fn with_param(mut self, param: impl Into<String>) -> Self {
+        self.param = Some(param.into());
+        self
     }
 
     /// 400: the request cannot be served as sent.
@@ -178,6 +188,10 @@ impl AgentError {
         if let Some(details) = &self.details {
             error["details"] = details.clone();
         }
+        if let Some(param) = &self.param {
+            error["param"] = json!(param);
+            error["code"] = Value::Null;
+        }
         json!({ "error": error })
     }
 
@@ -236,6 +250,7 @@ impl From<GatewayError> for AgentError {
             kind: Cow::Borrowed(error.kind()),
             message,
             details,
+            param: None,
             retry_after: error.retry_after(),
             hooks_notified: true,
         }

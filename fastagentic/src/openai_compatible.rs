@@ -18,12 +18,42 @@ use crate::error::AgentError;
 use crate::gateway::BoxFuture;
 use crate::llm::{ChatRequest, EmbeddingRequest, PriceTable};
 
+/// A request the route cannot read, in OpenAI's terms: 400
+/// `invalid_request_error` with the field in `param`, which the official
+/// SDKs raise as `BadRequestError` (a 422 would be `UnprocessableEntityError`,
+/// which code written for OpenAI does not catch).
+fn invalid_request(error: AgentError) -> AgentError {
+    let path = error
+        .details()
+        .and_then(|details| details.get("path"))
+        .and_then(|path| path.as_str());
+    // A missing field is reported on the body ("."); name the field itself.
+    let missing = error
+        .message()
+        .split_once("missing field `")
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map(|(field, _)| field);
+    let param = match (path, missing) {
+        (Some("."), Some(field)) => Some(field.to_owned()),
+        (Some(path), _) if path != "." => Some(path.to_owned()),
+        _ => None,
+    };
+    let mut openai = AgentError::new(400, "invalid_request_error", error.message().to_owned());
+    if let Some(details) = error.details() {
+        openai = openai.with_details(details.clone());
+    }
+    match param {
+        Some(param) => openai.with_param(param),
+        None => openai,
+    }
+}
+
 fn chat_handler(
     ctx: AgentContext,
     body: InputBody,
 ) -> BoxFuture<'static, Result<EndpointReply, AgentError>> {
     Box::pin(async move {
-        let request: ChatRequest = decode_input(body)?;
+        let request: ChatRequest = decode_input(body).map_err(invalid_request)?;
         if request.stream == Some(true) {
             let stream = ctx.llm().chat_stream(request).await?;
             Ok(EndpointReply::Stream(stream.into_agent_stream()))
@@ -39,7 +69,7 @@ fn embeddings_handler(
     body: InputBody,
 ) -> BoxFuture<'static, Result<EndpointReply, AgentError>> {
     Box::pin(async move {
-        let request: EmbeddingRequest = decode_input(body)?;
+        let request: EmbeddingRequest = decode_input(body).map_err(invalid_request)?;
         let response = ctx.llm().embed(request).await?;
         Ok(EndpointReply::Json(Box::new(response)))
     })

@@ -37,6 +37,10 @@ try:
 except openai.APIStatusError as err:
     out["error_status"] = err.status_code
     out["error_body"] = err.body
+try:
+    client.chat.completions.create(model="gpt-4o-mini", messages="not a list")
+except openai.BadRequestError as err:
+    out["bad_request"] = {"class": type(err).__name__, "param": err.param, "type": err.type}
 print(json.dumps(out))
 "#;
 
@@ -93,6 +97,12 @@ async fn the_official_openai_sdk_talks_to_the_app() {
         out["error_body"]
     );
 
+    assert_eq!(
+        out["bad_request"],
+        serde_json::json!({"class": "BadRequestError", "param": "messages", "type": "invalid_request_error"}),
+        "a malformed request is the SDK's BadRequestError, as with OpenAI"
+    );
+
     // Every call went through the app's gateway (the mock saw them with the
     // app's key) and its hooks (two chat calls ended; the failure did not).
     let calls = mock.requests();
@@ -123,7 +133,21 @@ async fn the_route_is_documented_and_validates_input() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status().as_u16(), 422);
+    // OpenAI's own answer to a request it cannot read: 400, which the
+    // official SDKs raise as `BadRequestError` (not 422), with the field in `param`.
+    assert_eq!(response.status().as_u16(), 400);
+    let error: Value = response.json().await.unwrap();
+    assert_eq!(error["error"]["type"], "invalid_request_error");
+    assert_eq!(error["error"]["param"], "messages", "{error}");
+    let not_a_list = http
+        .post(format!("{}/v1/chat/completions", app.url()))
+        .json(&serde_json::json!({"model": "x", "messages": "not a list"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_a_list.status().as_u16(), 400);
+    let error: Value = not_a_list.json().await.unwrap();
+    assert_eq!(error["error"]["param"], "messages", "{error}");
     let doc: Value = http
         .get(format!("{}/openapi.json", app.url()))
         .send()
