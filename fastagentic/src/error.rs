@@ -100,7 +100,7 @@ pub struct AgentError {
     message: String,
     details: Option<Value>,
     /// OpenAI's `param`: the request field at fault (OpenAI-compatible route).
-    param: Option<String>,
+    param: Option<Box<str>>,
     retry_after: Option<Duration>,
     hooks_notified: bool,
 }
@@ -126,7 +126,7 @@ impl AgentError {
     /// Names the request field at fault as OpenAI's error shape does
     /// (`"param"` beside `"type"` and `"message"`), for clients written for OpenAI.
     pub fn with_param(mut self, param: impl Into<String>) -> Self {
-        self.param = Some(param.into());
+        self.param = Some(param.into().into_boxed_str());
         self
     }
 
@@ -189,7 +189,7 @@ impl AgentError {
             error["details"] = details.clone();
         }
         if let Some(param) = &self.param {
-            error["param"] = json!(param);
+            error["param"] = json!(param.as_ref());
             error["code"] = Value::Null;
         }
         json!({ "error": error })
