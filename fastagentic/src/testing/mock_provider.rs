@@ -324,7 +324,7 @@ async fn chat(State(state): State<Arc<MockState>>, request: Request) -> Response
             } else {
                 "server_error"
             };
-            let json = json!({"error": {"message": message, "type": kind, "code": reply.status}});
+            let json = json!({"error": {"message": message, "type": kind, "param": null, "code": reply.status.to_string()}});
             return with_headers((status, axum::Json(json)).into_response(), &reply);
         }
         ReplyBody::Raw(text, content_type) => {
