@@ -3,11 +3,8 @@
 
 use std::time::Duration;
 
-use fastagentic::gateway::kit::{BaseUrl, CompileOnce, PerCall, Setting};
-use fastagentic::{
-    BoxFuture, CallContext, ChatRequest, ChatResponse, ChatStream, EmbeddingRequest,
-    EmbeddingResponse, GatewayError, LlmGateway, Secret,
-};
+use fastagentic::gateway::kit::{BaseUrl, CompileOnce, PerCall, Setting, kit_gateway};
+use fastagentic::{CallContext, Secret};
 use serde_json::Value;
 
 use crate::settings::{EndUser, NAME, Settings};
@@ -201,36 +198,4 @@ impl LiteLLMGateway {
     }
 }
 
-impl LlmGateway for LiteLLMGateway {
-    fn name(&self) -> &str {
-        NAME
-    }
-
-    fn chat<'a>(
-        &'a self,
-        call: &'a CallContext,
-        request: ChatRequest,
-    ) -> BoxFuture<'a, Result<ChatResponse, GatewayError>> {
-        self.0.chat(call, request)
-    }
-
-    fn chat_stream<'a>(
-        &'a self,
-        call: &'a CallContext,
-        request: ChatRequest,
-    ) -> BoxFuture<'a, Result<ChatStream, GatewayError>> {
-        self.0.chat_stream(call, request)
-    }
-
-    fn embed<'a>(
-        &'a self,
-        call: &'a CallContext,
-        request: EmbeddingRequest,
-    ) -> BoxFuture<'a, Result<EmbeddingResponse, GatewayError>> {
-        self.0.embed(call, request)
-    }
-
-    fn check(&self) -> Result<(), GatewayError> {
-        self.0.check()
-    }
-}
+kit_gateway!(LiteLLMGateway, NAME);

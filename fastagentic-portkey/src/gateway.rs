@@ -3,11 +3,8 @@
 
 use std::time::Duration;
 
-use fastagentic::gateway::kit::{BaseUrl, CompileOnce, PerCall, Setting};
-use fastagentic::{
-    BoxFuture, CallContext, ChatRequest, ChatResponse, ChatStream, EmbeddingRequest,
-    EmbeddingResponse, GatewayError, LlmGateway, Secret,
-};
+use fastagentic::gateway::kit::{BaseUrl, CompileOnce, PerCall, Setting, kit_gateway};
+use fastagentic::{CallContext, GatewayError, Secret};
 
 use crate::settings::{NAME, Settings};
 use crate::{Cache, PortkeyConfig, Retry, Target};
@@ -56,7 +53,7 @@ impl PortkeyGateway {
     /// `PORTKEY_API_KEY`, the base URL from `PORTKEY_BASE_URL` (default
     /// `https://api.portkey.ai/v1`, hosted Portkey). Builder calls override both.
     ///
-    /// A missing key is reported by [`check`](LlmGateway::check) (so at
+    /// A missing key is reported by [`check`](fastagentic::LlmGateway::check) (so at
     /// start-up) when the base URL is hosted Portkey's; a self-hosted gateway
     /// needs none.
     pub fn new() -> Self {
@@ -228,42 +225,10 @@ impl PortkeyGateway {
     /// The config sent in `x-portkey-config`: the given config with
     /// [`cache`](Self::cache), [`retry`](Self::retry) and
     /// [`fallback`](Self::fallback) merged in. `Err` when the options do not
-    /// fit together (the same error [`check`](LlmGateway::check) reports).
+    /// fit together (the same error [`check`](fastagentic::LlmGateway::check) reports).
     pub fn effective_config(&self) -> Result<Option<PortkeyConfig>, GatewayError> {
         Ok(self.0.compiled()?.config.clone())
     }
 }
 
-impl LlmGateway for PortkeyGateway {
-    fn name(&self) -> &str {
-        NAME
-    }
-
-    fn chat<'a>(
-        &'a self,
-        call: &'a CallContext,
-        request: ChatRequest,
-    ) -> BoxFuture<'a, Result<ChatResponse, GatewayError>> {
-        self.0.chat(call, request)
-    }
-
-    fn chat_stream<'a>(
-        &'a self,
-        call: &'a CallContext,
-        request: ChatRequest,
-    ) -> BoxFuture<'a, Result<ChatStream, GatewayError>> {
-        self.0.chat_stream(call, request)
-    }
-
-    fn embed<'a>(
-        &'a self,
-        call: &'a CallContext,
-        request: EmbeddingRequest,
-    ) -> BoxFuture<'a, Result<EmbeddingResponse, GatewayError>> {
-        self.0.embed(call, request)
-    }
-
-    fn check(&self) -> Result<(), GatewayError> {
-        self.0.check()
-    }
-}
+kit_gateway!(PortkeyGateway, NAME);

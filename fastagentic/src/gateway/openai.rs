@@ -7,8 +7,7 @@ use http::HeaderMap;
 use super::kit::{
     BaseUrl, Compile, CompileOnce, Facts, Outgoing, PerRequest, Ready, Setting, secret_header,
 };
-use super::{BoxFuture, CallContext, ConfigProblems, GatewayError, LlmGateway, OpenAiCompatClient};
-use crate::llm::{ChatRequest, ChatResponse, ChatStream, EmbeddingRequest, EmbeddingResponse};
+use super::{CallContext, ConfigProblems, GatewayError, OpenAiCompatClient};
 use crate::{Error, Secret};
 
 const NAME: &str = "openai";
@@ -142,36 +141,4 @@ impl Ready for Compiled {
     }
 }
 
-impl LlmGateway for OpenAiGateway {
-    fn name(&self) -> &str {
-        NAME
-    }
-
-    fn chat<'a>(
-        &'a self,
-        call: &'a CallContext,
-        request: ChatRequest,
-    ) -> BoxFuture<'a, Result<ChatResponse, GatewayError>> {
-        self.0.chat(call, request)
-    }
-
-    fn chat_stream<'a>(
-        &'a self,
-        call: &'a CallContext,
-        request: ChatRequest,
-    ) -> BoxFuture<'a, Result<ChatStream, GatewayError>> {
-        self.0.chat_stream(call, request)
-    }
-
-    fn embed<'a>(
-        &'a self,
-        call: &'a CallContext,
-        request: EmbeddingRequest,
-    ) -> BoxFuture<'a, Result<EmbeddingResponse, GatewayError>> {
-        self.0.embed(call, request)
-    }
-
-    fn check(&self) -> Result<(), GatewayError> {
-        self.0.check()
-    }
-}
+crate::kit_gateway!(OpenAiGateway, NAME);

@@ -18,12 +18,14 @@
 //! - [`Ready`]: the compiled gateway's steps around the transport (per-request
 //!   headers and body fields, response [`Facts`], diagnosis of errors), run by
 //!   one skeleton for `chat`, `chat_stream` and `embed` ([`CompileOnce::chat`]);
-//!   [`explain_upstream`] gives diagnoses their shape.
+//!   [`explain_upstream`] gives diagnoses their shape, and [`kit_gateway!`]
+//!   implements [`LlmGateway`](super::LlmGateway) with them.
 
 mod base_url;
 mod calls;
 mod compile;
 mod diagnosis;
+mod llm_gateway;
 mod metadata;
 mod per_call;
 mod ready;
@@ -31,6 +33,8 @@ pub mod redact;
 mod secret_header;
 mod setting;
 
+#[doc(inline)]
+pub use crate::kit_gateway;
 pub use base_url::BaseUrl;
 pub use compile::{Compile, CompileOnce};
 pub use diagnosis::{Failure, explain_upstream};
