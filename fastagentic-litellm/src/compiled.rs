@@ -192,6 +192,7 @@ impl Compile for Settings {
 
 impl Ready for Compiled {
     type Sent = ();
+    type Transport = OpenAiCompatClient;
 
     fn client(&self) -> &OpenAiCompatClient {
         &self.client

@@ -84,6 +84,7 @@ impl Compile for Settings {
 impl Ready for Compiled {
     /// The trace id sent, for the facts.
     type Sent = Option<String>;
+    type Transport = OpenAiCompatClient;
 
     fn client(&self) -> &OpenAiCompatClient {
         &self.client

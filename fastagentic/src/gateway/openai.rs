@@ -127,6 +127,7 @@ struct Compiled {
 
 impl Ready for Compiled {
     type Sent = ();
+    type Transport = OpenAiCompatClient;
 
     fn client(&self) -> &OpenAiCompatClient {
         &self.client

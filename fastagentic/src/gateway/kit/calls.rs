@@ -3,7 +3,7 @@
 //! facts of the answer or the diagnosis of the failure.
 
 use super::ready::Answer;
-use super::{Compile, CompileOnce, Outgoing, Ready};
+use super::{Compile, CompileOnce, Outgoing, Ready, Transport};
 use crate::gateway::{BoxFuture, CallContext, GatewayError, UpstreamReply};
 use crate::llm::{ChatRequest, ChatResponse, ChatStream, EmbeddingRequest, EmbeddingResponse};
 

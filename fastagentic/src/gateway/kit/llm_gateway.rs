@@ -27,6 +27,7 @@
 ///
 /// impl Ready for Compiled {
 ///     type Sent = ();
+///     type Transport = OpenAiCompatClient;
 ///     fn client(&self) -> &OpenAiCompatClient { &self.0 }
 ///     fn per_request(&self, _: &CallContext, _: Outgoing<'_>) -> PerRequest<()> { PerRequest::default() }
 ///     fn facts(&self, _: &http::HeaderMap, _: ()) -> Facts { Facts::default() }

@@ -17,7 +17,8 @@
 //!   builder call edits them;
 //! - [`Ready`]: the compiled gateway's steps around the transport (per-request
 //!   headers and body fields, response [`Facts`], diagnosis of errors), run by
-//!   one skeleton for `chat`, `chat_stream` and `embed` ([`CompileOnce::chat`]);
+//!   one skeleton for `chat`, `chat_stream` and `embed` ([`CompileOnce::chat`])
+//!   over a [`Transport`] (the OpenAI-compatible client, or a provider's own);
 //!   [`explain_upstream`] gives diagnoses their shape, and [`kit_gateway!`]
 //!   implements [`LlmGateway`](super::LlmGateway) with them.
 
@@ -32,6 +33,7 @@ mod ready;
 pub mod redact;
 mod secret_header;
 mod setting;
+mod transport;
 
 #[doc(inline)]
 pub use crate::kit_gateway;
@@ -43,3 +45,4 @@ pub use per_call::PerCall;
 pub use ready::{Facts, Outgoing, PerRequest, Ready};
 pub use secret_header::secret_header;
 pub use setting::{Origin, Setting};
+pub use transport::Transport;

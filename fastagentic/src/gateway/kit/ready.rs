@@ -4,7 +4,8 @@
 use http::HeaderMap;
 use serde_json::Value;
 
-use crate::gateway::{CallContext, GatewayError, OpenAiCompatClient};
+use super::Transport;
+use crate::gateway::{CallContext, GatewayError};
 use crate::llm::{ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, Extra, Usage};
 
 /// The request a call is about to send, for per-request body fields.
@@ -75,9 +76,13 @@ pub trait Ready: Send + Sync + 'static {
     /// What per-request work remembers for the facts.
     type Sent: Send;
 
+    /// How the gateway reaches its provider: [`OpenAiCompatClient`](crate::OpenAiCompatClient)
+    /// for OpenAI-compatible APIs.
+    type Transport: Transport;
+
     /// The transport, with every static header set. Its provider name is the
     /// gateway's name: errors and the metadata section's key.
-    fn client(&self) -> &OpenAiCompatClient;
+    fn client(&self) -> &Self::Transport;
 
     /// Per-request work: body fields set on `outgoing`, headers returned.
     fn per_request(&self, call: &CallContext, outgoing: Outgoing<'_>) -> PerRequest<Self::Sent>;
