@@ -40,13 +40,13 @@ impl Compile for Settings {
     fn compile(&self) -> Result<Compiled, GatewayError> {
         let settings = self;
         let mut problems = ConfigProblems::new(NAME);
-        let base_url = check_base_url(settings, &mut problems);
+        let deployment = deployment_of(settings, &mut problems);
         let mut client = OpenAiCompatClient::new(NAME, settings.base_url.as_str());
         client.set_timeout(settings.timeout);
         if let Some(http) = &settings.http {
             client.set_http_client(http.clone());
         }
-        let hosted = base_url == Some(BaseUrl::Hosted);
+        let hosted = deployment == Some(Deployment::Hosted);
         set_portkey_keys(settings, hosted, &mut client, &mut problems);
         let config = merged_config(settings, &mut problems);
         set_config(settings, config.as_ref(), &mut client, &mut problems);
@@ -64,7 +64,7 @@ impl Compile for Settings {
                 Err(problem) => problems.push(format!("the metadata cannot be sent: {problem}")),
             }
         }
-        if base_url == Some(BaseUrl::SelfHosted) {
+        if deployment == Some(Deployment::SelfHosted) {
             check_routing(settings, config.as_ref(), &mut problems);
         }
         if let Some(error) = problems.into_error() {
@@ -148,15 +148,16 @@ impl Ready for Compiled {
 
 /// Where the base URL points.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum BaseUrl {
+enum Deployment {
     /// Hosted Portkey (`*.portkey.ai`).
     Hosted,
-    /// Any other settings.
+    /// Any other gateway (self-hosted).
     SelfHosted,
 }
 
-/// Checks the base URL; `None` when it is unusable (a problem is recorded).
-fn check_base_url(settings: &Settings, problems: &mut ConfigProblems) -> Option<BaseUrl> {
+/// Where the base URL points, after the kit's check; `None` when it is
+/// unusable (the problem is recorded).
+fn deployment_of(settings: &Settings, problems: &mut ConfigProblems) -> Option<Deployment> {
     let example = format!("`{HOSTED_BASE_URL}` or `http://localhost:8787/v1`");
     let key_instead = format!("`.api_key(..)` or {API_KEY_ENV}");
     match settings.base_url.check(&example, &key_instead) {
@@ -165,9 +166,9 @@ fn check_base_url(settings: &Settings, problems: &mut ConfigProblems) -> Option<
                 .host_str()
                 .is_some_and(|host| host == "portkey.ai" || host.ends_with(".portkey.ai"));
             Some(if hosted {
-                BaseUrl::Hosted
+                Deployment::Hosted
             } else {
-                BaseUrl::SelfHosted
+                Deployment::SelfHosted
             })
         }
         Err(problem) => {
