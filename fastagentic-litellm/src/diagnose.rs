@@ -2,9 +2,10 @@
 //! for this gateway's settings, never the key.
 
 use fastagentic::GatewayError;
+use fastagentic::gateway::kit::explain_upstream;
 use serde_json::Value;
 
-use crate::gateway::{API_BASE_ENV, API_KEY_ENV};
+use crate::settings::{API_BASE_ENV, API_KEY_ENV};
 
 /// What the gateway sent, for the explanations.
 pub(crate) struct Setup<'a> {
@@ -20,60 +21,48 @@ pub(crate) struct Setup<'a> {
 /// none and the key is not its master key: both are reported as 401, with the
 /// proxy's message and its original body kept.
 pub(crate) fn explain(error: GatewayError, setup: &Setup<'_>) -> GatewayError {
-    match error {
-        GatewayError::Upstream {
-            provider,
-            status,
-            message,
-            body,
-            retry_after,
-        } => {
-            let kind = error_type(&body);
-            let (status, message) = match (status, kind.as_deref()) {
-                (400, Some("no_db_connection")) => (
-                    401,
-                    format!(
-                        "the LiteLLM proxy rejected the API key: it answered 400 \
-                         `no_db_connection` ({message}), as it does for any key but its master \
-                         key when it has no database; {}",
-                        key_fix(setup)
-                    ),
-                ),
-                (401, kind) if is_about_the_key(kind, &message) => (
-                    401,
-                    format!(
-                        "the LiteLLM proxy rejected the API key: {message}; {}",
-                        key_fix(setup)
-                    ),
-                ),
-                (500, _) if !setup.key_sent && message.trim() == "Internal Server Error" => (
-                    500,
-                    format!(
-                        "the LiteLLM proxy failed with `Internal Server Error` and no API key was \
-                         sent: a proxy with a master key fails this way without one; {}",
-                        key_fix(setup)
-                    ),
-                ),
-                _ => (status, message),
-            };
-            GatewayError::Upstream {
-                provider,
-                status,
-                message,
-                body,
-                retry_after,
-            }
-        }
-        GatewayError::Connection { provider, message } => GatewayError::Connection {
+    if let GatewayError::Connection { provider, message } = error {
+        return GatewayError::Connection {
             provider,
             message: format!(
                 "{message} (is the LiteLLM proxy running at {}? set {API_BASE_ENV} or \
                  `.base_url(..)`)",
                 setup.base_url
             ),
-        },
-        other => other,
+        };
     }
+    explain_upstream(error, |failure| {
+        let kind = error_type(&failure.body);
+        let message = &failure.message;
+        let explained = match (failure.status, kind.as_deref()) {
+            (400, Some("no_db_connection")) => (
+                401,
+                format!(
+                    "the LiteLLM proxy rejected the API key: it answered 400 \
+                     `no_db_connection` ({message}), as it does for any key but its master \
+                     key when it has no database; {}",
+                    key_fix(setup)
+                ),
+            ),
+            (401, kind) if is_about_the_key(kind, message) => (
+                401,
+                format!(
+                    "the LiteLLM proxy rejected the API key: {message}; {}",
+                    key_fix(setup)
+                ),
+            ),
+            (500, _) if !setup.key_sent && message.trim() == "Internal Server Error" => (
+                500,
+                format!(
+                    "the LiteLLM proxy failed with `Internal Server Error` and no API key was \
+                     sent: a proxy with a master key fails this way without one; {}",
+                    key_fix(setup)
+                ),
+            ),
+            _ => return,
+        };
+        (failure.status, failure.message) = explained;
+    })
 }
 
 /// The proxy's error `type` (`auth_error`, `no_db_connection`, ...).
@@ -105,58 +94,6 @@ fn key_fix(setup: &Setup<'_>) -> String {
             "no API key was sent: set {API_KEY_ENV} (or call `.api_key(..)`) to the proxy's \
              master key or a virtual key"
         ),
-    }
-}
-
-/// Removes `secret` from every text of `error`: a proxy may echo what it was sent.
-pub(crate) fn scrub(error: GatewayError, secret: &str) -> GatewayError {
-    if secret.len() < 4 {
-        return error;
-    }
-    let clean = |text: String| {
-        if text.contains(secret) {
-            text.replace(secret, "***")
-        } else {
-            text
-        }
-    };
-    match error {
-        GatewayError::Upstream {
-            provider,
-            status,
-            message,
-            body,
-            retry_after,
-        } => GatewayError::Upstream {
-            provider,
-            status,
-            message: clean(message),
-            body: clean(body),
-            retry_after,
-        },
-        GatewayError::Connection { provider, message } => GatewayError::Connection {
-            provider,
-            message: clean(message),
-        },
-        GatewayError::MalformedResponse {
-            provider,
-            message,
-            body,
-        } => GatewayError::MalformedResponse {
-            provider,
-            message: clean(message),
-            body: clean(body),
-        },
-        GatewayError::StreamInterrupted {
-            provider,
-            chunks,
-            message,
-        } => GatewayError::StreamInterrupted {
-            provider,
-            chunks,
-            message: clean(message),
-        },
-        other => other,
     }
 }
 
@@ -248,13 +185,5 @@ mod tests {
             ),
             "{text}"
         );
-    }
-
-    #[test]
-    fn scrub_removes_the_key_everywhere() {
-        let error = upstream(401, r#"{"error":{"message":"bad key sk-secret-123 here"}}"#);
-        let text = format!("{:?}", scrub(error, "sk-secret-123"));
-        assert!(!text.contains("sk-secret-123"), "{text}");
-        assert!(text.contains("bad key *** here"), "{text}");
     }
 }

@@ -1,12 +1,10 @@
 //! The proxy's facts about a call, read from its `x-litellm-*` response
 //! headers into the `litellm` section of `HookContext::metadata`.
 
-use fastagentic::Usage;
-use fastagentic::llm::Extra;
+use fastagentic::gateway::kit;
 use http::HeaderMap;
 use serde_json::{Map, Value};
 
-use crate::gateway::NAME;
 use crate::wire::header;
 
 /// What the response headers say.
@@ -82,13 +80,14 @@ impl Facts {
         }
     }
 
-    /// Puts the facts on an answer: LiteLLM's cost into `usage.cost` (it
-    /// wins over the app's price table), the section under `litellm`.
-    pub(crate) fn record(self, usage: &mut Option<Usage>, metadata: &mut Extra) {
-        if let Some(cost) = self.cost {
-            usage.get_or_insert_with(Usage::default).cost = Some(cost);
+    /// The facts for the kit, which puts the cost into `usage.cost` of
+    /// plain answers (it wins over the app's price table) and the section
+    /// under `litellm`.
+    pub(crate) fn into_kit(self) -> kit::Facts {
+        kit::Facts {
+            section: Some(self.section),
+            cost: self.cost,
         }
-        metadata.insert(NAME.to_owned(), self.section);
     }
 }
 

@@ -31,13 +31,14 @@
 extern crate self as fastagentic_litellm;
 
 mod cache;
+mod compiled;
 mod diagnose;
 mod facts;
 mod fallback;
 mod gateway;
 mod options;
-mod prepared;
 mod request;
+mod settings;
 pub mod wire;
 
 #[doc(hidden)]
@@ -46,9 +47,10 @@ pub mod __private;
 
 pub use cache::CacheControl;
 pub use fallback::IntoFallbackModels;
-pub use gateway::{API_BASE_ENV, API_KEY_ENV, DEFAULT_API_BASE, LiteLLMGateway, NAME};
+pub use gateway::LiteLLMGateway;
 pub use options::LiteLLMOptions;
 pub use request::LiteLLMRequest;
+pub use settings::{API_BASE_ENV, API_KEY_ENV, DEFAULT_API_BASE, NAME};
 
 /// LiteLLM options written as literals and checked at compile time, with the
 /// rules [`LiteLLMGateway::check`](fastagentic::LlmGateway::check) applies at

@@ -6,10 +6,10 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use fastagentic::gateway::kit::redact;
 use fastagentic_rules::portkey::{ConfigError, validate_config};
 use serde_json::Value;
 
-use crate::redact::redacted;
 use crate::strict_json;
 
 /// A Portkey gateway config that passed FastAgentic's checks: the gateway's
@@ -109,7 +109,7 @@ impl PartialEq for PortkeyConfig {
 impl fmt::Debug for PortkeyConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("PortkeyConfig")
-            .field(&format_args!("{}", redacted(&self.json)))
+            .field(&format_args!("{}", redact::json(&self.json)))
             .finish()
     }
 }

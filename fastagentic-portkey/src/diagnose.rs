@@ -1,14 +1,12 @@
-//! Troubleshooting built in: Portkey's response facts for hooks, and errors
-//! that say why a fallback or retry did not happen and what Portkey refused.
+//! Troubleshooting built in: errors that say why a fallback or retry did not
+//! happen and what Portkey refused.
 
 use fastagentic::GatewayError;
-use http::HeaderMap;
-use serde_json::{Value, json};
+use fastagentic::gateway::kit::explain_upstream;
+use serde_json::Value;
 
 use crate::PortkeyConfig;
-use crate::prepared::Prepared;
 use crate::retry::DEFAULT_RETRY_STATUS_CODES;
-use crate::wire;
 
 /// What the effective config says about fallbacks and retries.
 #[derive(Debug, Default)]
@@ -80,85 +78,43 @@ fn list(codes: &[u16]) -> String {
         .join(", ")
 }
 
-impl Prepared {
-    /// `HookContext::metadata["portkey"]` from the response headers.
-    pub(crate) fn section(&self, headers: &HeaderMap, sent_trace_id: Option<String>) -> Value {
-        let text = |name: &http::HeaderName| {
-            headers
-                .get(name)
-                .and_then(|value| value.to_str().ok())
-                .map(str::trim)
-                .filter(|value| !value.is_empty())
-        };
-        let cache_status = text(&wire::CACHE_STATUS);
-        let cache_hit =
-            cache_status.is_some_and(|status| status.to_ascii_uppercase().ends_with("HIT"));
-        let count = text(&wire::RETRY_ATTEMPT_COUNT).and_then(|count| count.parse::<i64>().ok());
-        let (retry_attempts, retries_exhausted) = match count {
-            Some(count) => match u64::try_from(count) {
-                Ok(count) => (Some(count), false),
-                // -1: every retry was used.
-                Err(_) => (self.diagnosis.retry.as_ref().map(|(n, _)| *n), true),
-            },
-            None => (None, false),
-        };
-        let trace_id = text(&wire::TRACE_ID).map(str::to_owned).or(sent_trace_id);
-        json!({
-            "cache_status": cache_status,
-            "cache_hit": cache_hit,
-            "retry_attempts": retry_attempts,
-            "retries_exhausted": retries_exhausted,
-            "last_used_option_index": text(&wire::LAST_USED_OPTION_INDEX),
-            "provider": text(&wire::PROVIDER),
-            "trace_id": trace_id,
-        })
+impl Diagnosis {
+    /// The retries the config allows, when it has a top-level `retry`.
+    pub(crate) fn retry_attempts(&self) -> Option<u64> {
+        self.retry.as_ref().map(|(attempts, _)| *attempts)
     }
 
     /// Adds what Portkey's configuration explains about a failure.
-    pub(crate) fn diagnose(&self, error: GatewayError) -> GatewayError {
-        let GatewayError::Upstream {
-            provider,
-            status,
-            mut message,
-            body,
-            retry_after,
-        } = error
-        else {
-            return error;
-        };
-        let parsed = serde_json::from_str::<Value>(&body).ok();
-        let refused_by_portkey = parsed
-            .as_ref()
-            .is_some_and(|body| body.get("status").and_then(Value::as_str) == Some("failure"));
-        if refused_by_portkey {
-            if let Some(refusal) = parsed.as_ref().and_then(|body| self.refusal(body)) {
-                message = refusal;
+    pub(crate) fn explain(&self, error: GatewayError) -> GatewayError {
+        explain_upstream(error, |failure| {
+            let status = failure.status;
+            let parsed = serde_json::from_str::<Value>(&failure.body).ok();
+            let refused_by_portkey = parsed
+                .as_ref()
+                .is_some_and(|body| body.get("status").and_then(Value::as_str) == Some("failure"));
+            if refused_by_portkey {
+                if let Some(refusal) = parsed.as_ref().and_then(|body| self.refusal(body)) {
+                    failure.message = refusal;
+                }
+                return;
             }
-        } else {
-            if let Some(codes) = &self.diagnosis.fallback_codes
+            if let Some(codes) = &self.fallback_codes
                 && !codes.contains(&status)
             {
-                message.push_str(&format!(
+                failure.message.push_str(&format!(
                     "; fallback not triggered: {status} is not in on_status_codes [{}]",
                     list(codes)
                 ));
             }
-            if let Some((_, codes)) = &self.diagnosis.retry
+            if let Some((_, codes)) = &self.retry
                 && !codes.contains(&status)
             {
-                message.push_str(&format!(
+                failure.message.push_str(&format!(
                     "; not retried: {status} is not in retry.on_status_codes [{}]",
                     list(codes)
                 ));
             }
-        }
-        GatewayError::Upstream {
-            provider,
-            status,
-            message,
-            body,
-            retry_after,
-        }
+        })
     }
 
     /// Portkey's own refusal (`{"status": "failure", "message", "errors"}`),
@@ -174,7 +130,7 @@ impl Prepared {
                     None => message.push_str(&error.to_string()),
                 }
             }
-            if self.diagnosis.virtual_key_targets && !self.diagnosis.hosted {
+            if self.virtual_key_targets && !self.hosted {
                 message.push_str(
                     "\n(targets with only a `virtual_key` need hosted Portkey; a self-hosted \
                      gateway wants `provider` and `api_key` in each target)",

@@ -34,13 +34,14 @@
 extern crate self as fastagentic_portkey;
 
 mod cache;
+mod compiled;
 mod config;
 mod diagnose;
+mod facts;
 mod gateway;
 mod header_json;
-mod prepared;
-mod redact;
 mod retry;
+mod settings;
 mod strict_json;
 mod target;
 pub mod wire;
@@ -52,8 +53,9 @@ pub mod __private;
 pub use cache::{Cache, CacheMode};
 pub use config::{PortkeyConfig, PortkeyConfigError};
 pub use fastagentic_rules::portkey::{Blame, ConfigError, PathSegment};
-pub use gateway::{API_KEY_ENV, BASE_URL_ENV, HOSTED_BASE_URL, NAME, PortkeyGateway};
+pub use gateway::PortkeyGateway;
 pub use retry::{DEFAULT_RETRY_STATUS_CODES, Retry};
+pub use settings::{API_KEY_ENV, BASE_URL_ENV, HOSTED_BASE_URL, NAME};
 pub use target::Target;
 
 /// A Portkey config written as JSON and checked at compile time, with the

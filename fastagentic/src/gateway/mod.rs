@@ -5,12 +5,15 @@
 //! - [`DemoGateway`]: deterministic offline answers, so an app runs with no key.
 //! - [`OpenAiCompatClient`]: the HTTP transport the OpenAI, Portkey and
 //!   LiteLLM gateways share.
+//! - [`kit`]: what those gateways stand on: settings compiled once, one
+//!   base-URL and secret check, redaction, and one skeleton for the calls.
 
 mod call_context;
 mod config_problems;
 mod demo;
 mod error;
 mod first_chunk;
+pub mod kit;
 mod openai;
 mod openai_compat;
 mod operation;

@@ -42,7 +42,8 @@ struct EndpointUrls {
 }
 
 impl EndpointUrls {
-    /// `None` when the base URL does not parse (`check_base_url` reports it).
+    /// `None` when the base URL does not parse (the gateway's start-up
+    /// check, [`BaseUrl::check`](super::kit::BaseUrl::check), reports it).
     fn parse(base_url: &str) -> Option<Arc<Self>> {
         let base = base_url.trim_end_matches('/');
         let parse = |path: &str| reqwest::Url::parse(&format!("{base}/{path}")).ok();
@@ -128,7 +129,8 @@ impl OpenAiCompatClient {
     }
 
     /// Sends a header holding a secret (marked sensitive). Invalid values are
-    /// dropped here and reported by [`check_base_url`](Self::check_base_url)'s caller.
+    /// dropped here; gateways check secrets first with
+    /// [`secret_header`](super::kit::secret_header).
     pub fn set_secret_header(&mut self, name: HeaderName, value: &str) {
         if let Ok(mut value) = HeaderValue::from_str(value) {
             value.set_sensitive(true);
@@ -165,20 +167,6 @@ impl OpenAiCompatClient {
     /// The provider's name, as used in errors.
     pub fn provider(&self) -> &str {
         &self.provider
-    }
-
-    /// Checks that the base URL is an absolute http(s) URL.
-    pub fn check_base_url(&self, gateway: &str, env_hint: &str) -> Result<(), GatewayError> {
-        match reqwest::Url::parse(&self.base_url) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => Ok(()),
-            _ => Err(GatewayError::config(
-                gateway,
-                format!(
-                    "base URL `{}` is not an absolute http(s) URL; set it like `https://api.openai.com/v1`{env_hint}",
-                    self.base_url
-                ),
-            )),
-        }
     }
 
     /// `POST {base}/chat/completions`.

@@ -1,46 +1,49 @@
-//! What a [`LiteLLMGateway`] builds once, when the app checks it at start-up:
-//! the validated options, the transport with its headers, and the static body
-//! fields. Per call only what is dynamic is added ([`Prepared::apply_chat`]).
+//! What a [`LiteLLMGateway`](crate::LiteLLMGateway) compiles its settings
+//! into, once, when the app checks it at start-up: the validated options, the
+//! transport with its headers, and the static body fields. Per call only what
+//! is dynamic is added ([`Ready::per_request`]).
 
 use fastagentic::gateway::ConfigProblems;
+use fastagentic::gateway::kit::{
+    self as kit, Compile, MetadataWith, Outgoing, PerRequest, Ready, Setting, redact, secret_header,
+};
 use fastagentic::llm::Extra;
 use fastagentic::{
     CallContext, ChatRequest, EmbeddingRequest, GatewayError, OpenAiCompatClient, Secret,
 };
 use fastagentic_rules::litellm::{check_fallback_models, check_num_retries, check_timeout_secs};
+use http::HeaderMap;
 use serde_json::{Map, Value};
 
 use crate::CacheControl;
-use crate::gateway::{
-    API_BASE_ENV, API_KEY_ENV, EndUser, LiteLLMGateway, MetadataFn, NAME, shown_url,
-};
+use crate::diagnose::Setup;
+use crate::facts::Facts;
 use crate::request::{array_field, object_field};
+use crate::settings::{API_KEY_ENV, DEFAULT_API_BASE, EndUser, NAME, Settings};
 use crate::wire::body;
 
 /// The gateway, ready to send.
-#[derive(Clone)]
-pub(crate) struct Prepared {
+pub(crate) struct Compiled {
     /// The transport with every static header set.
-    pub(crate) client: OpenAiCompatClient,
+    client: OpenAiCompatClient,
     /// `fallbacks`, as sent for each request model.
     fallbacks: Option<Fallbacks>,
     /// `num_retries` and `timeout`, sent unless the request sets them.
     scalars: Vec<(&'static str, Value)>,
     metadata: Map<String, Value>,
-    metadata_with: Vec<(String, MetadataFn)>,
+    metadata_with: MetadataWith,
     tags: Vec<Value>,
     cache: Option<CacheControl>,
     end_user: EndUser,
-    /// The key, to scrub it from any error text the proxy echoes.
-    api_key: Option<Secret>,
-    api_key_from_env: bool,
+    /// The key, for the diagnosis and to scrub it from any error text the
+    /// proxy echoes.
+    api_key: Option<Setting<Secret>>,
     /// The base URL as errors show it.
     base_url: String,
 }
 
 /// The `fallbacks` body field, built once for every request model: the
 /// request's own model is not its own fallback.
-#[derive(Clone)]
 struct Fallbacks {
     /// The whole list, for a model not in it.
     all: Value,
@@ -85,40 +88,37 @@ impl Fallbacks {
     }
 }
 
-/// Every problem found while preparing; reported together.
-impl Prepared {
+impl Compile for Settings {
+    type Compiled = Compiled;
+
     /// Checks every option (with `fastagentic_rules::litellm`, the rules
     /// `litellm_options!` applies at compile time) and builds what is sent;
     /// `Err` lists every problem.
-    pub(crate) fn build(gateway: &LiteLLMGateway) -> Result<Self, GatewayError> {
+    fn compile(&self) -> Result<Compiled, GatewayError> {
+        let gateway = self;
         let mut problems = ConfigProblems::new(NAME);
-        check_base_url(gateway, &mut problems);
+        if let Err(problem) = gateway.base_url.check(
+            &format!("`{DEFAULT_API_BASE}`"),
+            &format!("{API_KEY_ENV} or `.api_key(..)`"),
+        ) {
+            problems.push(problem);
+        }
 
-        let mut client = OpenAiCompatClient::new(NAME, &gateway.base_url);
+        let mut client = OpenAiCompatClient::new(NAME, gateway.base_url.as_str());
         client.set_timeout(gateway.client_timeout);
         if let Some(http) = &gateway.http {
             client.set_http_client(http.clone());
         }
-        let api_key = match &gateway.api_key {
-            Some(key) if key.expose().trim().is_empty() => {
-                problems.push(format!(
-                    "the API key is empty: set {API_KEY_ENV} to the proxy's master key or a \
-                     virtual key (`sk-...`), or don't set it for a proxy without a master key"
-                ));
-                None
+        if let Some(key) = &gateway.api_key {
+            let when_empty = format!(
+                "set {API_KEY_ENV} to the proxy's master key or a virtual key (`sk-...`), or \
+                 don't set it for a proxy without a master key"
+            );
+            match secret_header("the API key", key, "Bearer ", &when_empty) {
+                Ok(value) => client.set_header(http::header::AUTHORIZATION, value),
+                Err(problem) => problems.push(problem),
             }
-            Some(key) => {
-                client.set_bearer(key);
-                if client.headers().get(http::header::AUTHORIZATION).is_none() {
-                    problems.push(format!(
-                        "the API key{} holds characters that cannot go in an HTTP header",
-                        from_env(gateway.api_key_from_env, API_KEY_ENV)
-                    ));
-                }
-                Some(key.clone())
-            }
-            None => None,
-        };
+        }
 
         let fallbacks = match &gateway.fallback_models {
             Some(models) => {
@@ -164,7 +164,8 @@ impl Prepared {
         for key in gateway
             .metadata
             .keys()
-            .chain(gateway.metadata_with.iter().map(|(key, _)| key))
+            .map(String::as_str)
+            .chain(gateway.metadata_with.keys())
         {
             if key.trim().is_empty() {
                 problems.push("a metadata key is blank: write a name such as `team`");
@@ -174,7 +175,7 @@ impl Prepared {
         if let Some(error) = problems.into_error() {
             return Err(error);
         }
-        Ok(Self {
+        Ok(Compiled {
             client,
             fallbacks,
             scalars,
@@ -183,15 +184,57 @@ impl Prepared {
             tags: gateway.tags.iter().cloned().map(Value::String).collect(),
             cache: gateway.cache.clone().filter(|cache| !cache.is_empty()),
             end_user: gateway.end_user.clone(),
-            api_key,
-            api_key_from_env: gateway.api_key_from_env,
-            base_url: shown_url(&gateway.base_url),
+            api_key: gateway.api_key.clone(),
+            base_url: gateway.base_url.shown(),
         })
     }
+}
 
+impl Ready for Compiled {
+    type Sent = ();
+    type Transport = OpenAiCompatClient;
+
+    fn client(&self) -> &OpenAiCompatClient {
+        &self.client
+    }
+
+    /// The gateway's options, added to the request's body; the request's own
+    /// values win.
+    fn per_request(&self, call: &CallContext, outgoing: Outgoing<'_>) -> PerRequest<()> {
+        match outgoing {
+            Outgoing::Chat(request) => self.apply_chat(call, request),
+            Outgoing::Embedding(request) => self.apply_embedding(call, request),
+        }
+        PerRequest::default()
+    }
+
+    /// The cost and the `litellm` section, from the `x-litellm-*` headers.
+    fn facts(&self, headers: &HeaderMap, _sent: ()) -> kit::Facts {
+        Facts::read(headers).into_kit()
+    }
+
+    /// Makes the proxy's errors say what to fix, without the key.
+    fn diagnose(&self, error: GatewayError) -> GatewayError {
+        let setup = Setup {
+            key_sent: self.api_key.is_some(),
+            key_from_env: self
+                .api_key
+                .as_ref()
+                .is_some_and(|key| key.origin().env().is_some()),
+            base_url: &self.base_url,
+        };
+        let error = crate::diagnose::explain(error, &setup);
+        match &self.api_key {
+            Some(key) => redact::error(error, key.value().expose()),
+            None => error,
+        }
+    }
+}
+
+impl Compiled {
     /// Adds the gateway's options to a chat request; the request's own
     /// values win.
-    pub(crate) fn apply_chat(&self, call: &CallContext, request: &mut ChatRequest) {
+    fn apply_chat(&self, call: &CallContext, request: &mut ChatRequest) {
         if let Some(fallbacks) = &self.fallbacks
             && !request.extra.contains_key(body::FALLBACKS)
             && let Some(list) = fallbacks.for_model(&request.model)
@@ -201,30 +244,22 @@ impl Prepared {
                 .insert(body::FALLBACKS.to_owned(), list.clone());
         }
         if request.user.is_none() {
-            request.user = self.end_user(call);
+            request.user = self.end_user.of(call);
         }
         self.apply_common(call, &mut request.extra);
     }
 
     /// Adds the options that apply to embeddings (all but the fallbacks,
     /// which name chat models).
-    pub(crate) fn apply_embedding(&self, call: &CallContext, request: &mut EmbeddingRequest) {
+    fn apply_embedding(&self, call: &CallContext, request: &mut EmbeddingRequest) {
         if !request.extra.contains_key(body::USER)
-            && let Some(user) = self.end_user(call)
+            && let Some(user) = self.end_user.of(call)
         {
             request
                 .extra
                 .insert(body::USER.to_owned(), Value::String(user));
         }
         self.apply_common(call, &mut request.extra);
-    }
-
-    fn end_user(&self, call: &CallContext) -> Option<String> {
-        match &self.end_user {
-            EndUser::FromCall => call.user_id().map(str::to_owned),
-            EndUser::Fixed(user) => Some(user.clone()),
-            EndUser::With(user) => user(call),
-        }
     }
 
     fn apply_common(&self, call: &CallContext, extra: &mut Extra) {
@@ -240,11 +275,9 @@ impl Prepared {
                     metadata.insert(key.clone(), value.clone());
                 }
             }
-            for (key, value) in &self.metadata_with {
-                if !metadata.contains_key(key)
-                    && let Some(value) = value(call)
-                {
-                    metadata.insert(key.clone(), value);
+            for (key, value) in self.metadata_with.values(call) {
+                if !metadata.contains_key(key) {
+                    metadata.insert(key.to_owned(), value);
                 }
             }
         }
@@ -259,45 +292,5 @@ impl Prepared {
         if let Some(cache) = &self.cache {
             cache.write_into(object_field(extra, body::CACHE), false);
         }
-    }
-
-    /// Makes the proxy's errors say what to fix, without the key.
-    pub(crate) fn diagnose(&self, error: GatewayError) -> GatewayError {
-        let error = crate::diagnose::explain(
-            error,
-            &crate::diagnose::Setup {
-                key_sent: self.api_key.is_some(),
-                key_from_env: self.api_key_from_env,
-                base_url: &self.base_url,
-            },
-        );
-        match &self.api_key {
-            Some(key) => crate::diagnose::scrub(error, key.expose()),
-            None => error,
-        }
-    }
-}
-
-fn from_env(from_env: bool, var: &str) -> String {
-    if from_env {
-        format!(" ({var})")
-    } else {
-        String::new()
-    }
-}
-
-fn check_base_url(gateway: &LiteLLMGateway, problems: &mut ConfigProblems) {
-    let env = from_env(gateway.base_url_from_env, API_BASE_ENV);
-    match reqwest::Url::parse(&gateway.base_url) {
-        Ok(url) if url.password().is_some() || !url.username().is_empty() => problems.push(format!(
-            "the proxy's base URL{env} holds credentials: remove them from the URL and give the \
-             key with {API_KEY_ENV} or `.api_key(..)`"
-        )),
-        Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => {}
-        _ => problems.push(format!(
-            "the proxy's base URL `{}`{env} is not an absolute http(s) URL; set it like \
-             `http://localhost:4000`",
-            shown_url(&gateway.base_url)
-        )),
     }
 }

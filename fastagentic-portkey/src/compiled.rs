@@ -1,8 +1,11 @@
-//! What a [`PortkeyGateway`] builds once, when the app checks it at start-up:
-//! the merged config, every static header, and what the diagnostics need.
-//! Per request only the dynamic headers are added ([`Prepared::request_headers`]).
+//! What a [`PortkeyGateway`](crate::PortkeyGateway) compiles its settings
+//! into, once, when the app checks it at start-up: the merged config, every
+//! static header, and what the diagnosis needs. Per request only the dynamic
+//! headers are added ([`Ready::per_request`]).
 
 use fastagentic::gateway::ConfigProblems;
+use fastagentic::gateway::kit::{Compile, Facts, Outgoing, PerRequest, Ready, secret_header};
+use fastagentic::gateway::kit::{MetadataWith, PerCall, Setting};
 use fastagentic::{CallContext, GatewayError, OpenAiCompatClient, Secret};
 use fastagentic_rules::portkey::{
     DEFAULT_TRUSTED_CUSTOM_HOSTS, PathSegment, check_custom_host, check_provider,
@@ -10,90 +13,98 @@ use fastagentic_rules::portkey::{
 use http::{HeaderMap, HeaderName, HeaderValue, header};
 use serde_json::{Map, Value};
 
+use crate::PortkeyConfig;
 use crate::diagnose::Diagnosis;
-use crate::gateway::{API_KEY_ENV, BASE_URL_ENV, HOSTED_BASE_URL, MetadataFn, NAME, TraceIdFn};
+use crate::facts;
 use crate::header_json::json_header;
+use crate::settings::{API_KEY_ENV, BASE_URL_ENV, HOSTED_BASE_URL, NAME, Settings};
 use crate::target::Inherited;
 use crate::wire;
-use crate::{PortkeyConfig, PortkeyGateway};
 
 /// The gateway, ready to send.
-pub(crate) struct Prepared {
+pub(crate) struct Compiled {
     /// The transport with every static header set.
-    pub(crate) client: OpenAiCompatClient,
+    client: OpenAiCompatClient,
     /// The config sent in `x-portkey-config`, after merging.
     pub(crate) config: Option<PortkeyConfig>,
     static_metadata: Map<String, Value>,
-    dynamic_metadata: Vec<(String, MetadataFn)>,
-    trace_id: Option<TraceIdFn>,
-    pub(crate) diagnosis: Diagnosis,
+    dynamic_metadata: MetadataWith,
+    trace_id: Option<PerCall<String>>,
+    diagnosis: Diagnosis,
 }
 
-/// The headers one request adds, and the trace id it sent.
-#[derive(Default)]
-pub(crate) struct PerRequest {
-    pub(crate) headers: Option<HeaderMap>,
-    pub(crate) trace_id: Option<String>,
-}
+impl Compile for Settings {
+    type Compiled = Compiled;
 
-/// Every problem found while preparing; reported together.
-impl Prepared {
     /// Checks everything and builds the headers; `Err` lists every problem.
-    pub(crate) fn build(gateway: &PortkeyGateway) -> Result<Self, GatewayError> {
+    fn compile(&self) -> Result<Compiled, GatewayError> {
+        let settings = self;
         let mut problems = ConfigProblems::new(NAME);
-        let base_url = check_base_url(gateway, &mut problems);
-        let mut client = OpenAiCompatClient::new(NAME, &gateway.base_url);
-        client.set_timeout(gateway.timeout);
-        if let Some(http) = &gateway.http {
+        let deployment = deployment_of(settings, &mut problems);
+        let mut client = OpenAiCompatClient::new(NAME, settings.base_url.as_str());
+        client.set_timeout(settings.timeout);
+        if let Some(http) = &settings.http {
             client.set_http_client(http.clone());
         }
-        let hosted = base_url == Some(BaseUrl::Hosted);
-        set_portkey_keys(gateway, hosted, &mut client, &mut problems);
-        let config = merged_config(gateway, &mut problems);
-        set_config(gateway, config.as_ref(), &mut client, &mut problems);
-        set_provider(gateway, &mut client, &mut problems);
-        set_options(gateway, &mut client, &mut problems);
-        let static_metadata: Map<String, Value> = gateway
+        let hosted = deployment == Some(Deployment::Hosted);
+        set_portkey_keys(settings, hosted, &mut client, &mut problems);
+        let config = merged_config(settings, &mut problems);
+        set_config(settings, config.as_ref(), &mut client, &mut problems);
+        set_provider(settings, &mut client, &mut problems);
+        set_options(settings, &mut client, &mut problems);
+        let static_metadata: Map<String, Value> = settings
             .metadata
             .iter()
             .map(|(key, value)| (key.clone(), Value::String(value.clone())))
             .collect();
-        if gateway.metadata_with.is_empty() && !static_metadata.is_empty() {
+        if settings.metadata_with.is_empty() && !static_metadata.is_empty() {
             // No per-request entries: the whole header is static.
             match json_header(&Value::Object(static_metadata.clone()).to_string()) {
                 Ok(value) => client.set_header(wire::METADATA, value),
                 Err(problem) => problems.push(format!("the metadata cannot be sent: {problem}")),
             }
         }
-        if base_url == Some(BaseUrl::SelfHosted) {
-            check_routing(gateway, config.as_ref(), &mut problems);
+        if deployment == Some(Deployment::SelfHosted) {
+            check_routing(settings, config.as_ref(), &mut problems);
         }
         if let Some(error) = problems.into_error() {
             return Err(error);
         }
-        Ok(Self {
+        Ok(Compiled {
             client,
             diagnosis: Diagnosis::new(config.as_ref(), hosted),
             config,
             static_metadata,
-            dynamic_metadata: gateway.metadata_with.clone(),
-            trace_id: gateway.trace_id_with.clone(),
+            dynamic_metadata: settings.metadata_with.clone(),
+            trace_id: settings.trace_id_with.clone(),
         })
+    }
+}
+
+impl Ready for Compiled {
+    /// The trace id sent, for the facts.
+    type Sent = Option<String>;
+    type Transport = OpenAiCompatClient;
+
+    fn client(&self) -> &OpenAiCompatClient {
+        &self.client
     }
 
     /// The headers computed for this call: `x-portkey-metadata` with the
     /// dynamic entries, `x-portkey-trace-id`.
-    pub(crate) fn request_headers(&self, call: &CallContext) -> PerRequest {
+    fn per_request(
+        &self,
+        call: &CallContext,
+        _outgoing: Outgoing<'_>,
+    ) -> PerRequest<Option<String>> {
         if self.dynamic_metadata.is_empty() && self.trace_id.is_none() {
             return PerRequest::default();
         }
         let mut headers = HeaderMap::new();
         if !self.dynamic_metadata.is_empty() {
             let mut metadata = self.static_metadata.clone();
-            for (key, value) in &self.dynamic_metadata {
-                if let Some(value) = value(call) {
-                    metadata.insert(key.clone(), Value::String(value));
-                }
+            for (key, value) in self.dynamic_metadata.values(call) {
+                metadata.insert(key.to_owned(), value);
             }
             if !metadata.is_empty()
                 && let Ok(value) = json_header(&Value::Object(metadata).to_string())
@@ -103,7 +114,7 @@ impl Prepared {
         }
         let mut trace_id = None;
         if let Some(make) = &self.trace_id {
-            let id = make(call);
+            let id = make.get(call);
             // An id that cannot be a header value (control characters,
             // non-ASCII) is not sent.
             if let Ok(value) = HeaderValue::from_str(&id)
@@ -115,52 +126,53 @@ impl Prepared {
         }
         PerRequest {
             headers: Some(headers),
-            trace_id,
+            sent: trace_id,
         }
+    }
+
+    fn facts(&self, headers: &HeaderMap, sent_trace_id: Option<String>) -> Facts {
+        Facts {
+            section: Some(facts::section(
+                headers,
+                sent_trace_id,
+                self.diagnosis.retry_attempts(),
+            )),
+            cost: None,
+        }
+    }
+
+    fn diagnose(&self, error: GatewayError) -> GatewayError {
+        self.diagnosis.explain(error)
     }
 }
 
 /// Where the base URL points.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum BaseUrl {
+enum Deployment {
     /// Hosted Portkey (`*.portkey.ai`).
     Hosted,
-    /// Any other gateway.
+    /// Any other gateway (self-hosted).
     SelfHosted,
 }
 
-/// Checks the base URL; `None` when it is unusable (a problem is recorded).
-fn check_base_url(gateway: &PortkeyGateway, problems: &mut ConfigProblems) -> Option<BaseUrl> {
-    let source = if gateway.base_url_from_env {
-        format!(" (from {BASE_URL_ENV})")
-    } else {
-        String::new()
-    };
-    match reqwest::Url::parse(&gateway.base_url) {
-        Ok(url) if !url.username().is_empty() || url.password().is_some() => {
-            // Never echo the URL: it holds a credential.
-            problems.push(format!(
-                "the base URL{source} carries credentials (`user:password@`): give the key with \
-                 `.api_key(..)` or {API_KEY_ENV} instead"
-            ));
-            None
-        }
-        Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => {
+/// Where the base URL points, after the kit's check; `None` when it is
+/// unusable (the problem is recorded).
+fn deployment_of(settings: &Settings, problems: &mut ConfigProblems) -> Option<Deployment> {
+    let example = format!("`{HOSTED_BASE_URL}` or `http://localhost:8787/v1`");
+    let key_instead = format!("`.api_key(..)` or {API_KEY_ENV}");
+    match settings.base_url.check(&example, &key_instead) {
+        Ok(url) => {
             let hosted = url
                 .host_str()
                 .is_some_and(|host| host == "portkey.ai" || host.ends_with(".portkey.ai"));
             Some(if hosted {
-                BaseUrl::Hosted
+                Deployment::Hosted
             } else {
-                BaseUrl::SelfHosted
+                Deployment::SelfHosted
             })
         }
-        _ => {
-            problems.push(format!(
-                "the base URL `{}`{source} is not an absolute http(s) URL: write e.g. \
-                 `{HOSTED_BASE_URL}` or `http://localhost:8787/v1`",
-                gateway.base_url
-            ));
+        Err(problem) => {
+            problems.push(problem);
             None
         }
     }
@@ -168,16 +180,16 @@ fn check_base_url(gateway: &PortkeyGateway, problems: &mut ConfigProblems) -> Op
 
 /// A self-hosted gateway refuses a request that names no provider.
 fn check_routing(
-    gateway: &PortkeyGateway,
+    settings: &Settings,
     config: Option<&PortkeyConfig>,
     problems: &mut ConfigProblems,
 ) {
     let routed_by_config = config
         .and_then(|config| config.as_json().as_object())
         .is_some_and(|root| root.contains_key("provider") || root.contains_key("targets"));
-    if gateway.provider.is_none()
-        && gateway.virtual_key.is_none()
-        && gateway.config_id.is_none()
+    if settings.provider.is_none()
+        && settings.virtual_key.is_none()
+        && settings.config_id.is_none()
         && !routed_by_config
     {
         problems.push(
@@ -191,15 +203,15 @@ fn check_routing(
 
 /// `x-portkey-api-key` and `x-portkey-virtual-key`; hosted Portkey needs the key.
 fn set_portkey_keys(
-    gateway: &PortkeyGateway,
+    settings: &Settings,
     hosted: bool,
     client: &mut OpenAiCompatClient,
     problems: &mut ConfigProblems,
 ) {
-    let api_key = gateway
+    let api_key = settings
         .api_key
         .as_ref()
-        .filter(|key| !key.expose().trim().is_empty());
+        .filter(|key| !key.value().expose().trim().is_empty());
     match api_key {
         Some(key) => set_secret(client, wire::API_KEY, key, "the Portkey API key", problems),
         None if hosted => problems.push(format!(
@@ -209,11 +221,12 @@ fn set_portkey_keys(
         )),
         None => {}
     }
-    if let Some(virtual_key) = &gateway.virtual_key {
+    if let Some(virtual_key) = &settings.virtual_key {
+        let virtual_key = Setting::given(virtual_key.clone());
         set_secret(
             client,
             wire::VIRTUAL_KEY,
-            virtual_key,
+            &virtual_key,
             "the virtual key",
             problems,
         );
@@ -222,7 +235,7 @@ fn set_portkey_keys(
 
 /// `x-portkey-config`: the merged config (it may hold keys: sensitive), or a saved config's id.
 fn set_config(
-    gateway: &PortkeyGateway,
+    settings: &Settings,
     config: Option<&PortkeyConfig>,
     client: &mut OpenAiCompatClient,
     problems: &mut ConfigProblems,
@@ -235,34 +248,36 @@ fn set_config(
             }
             Err(problem) => problems.push(format!("the config cannot be sent: {problem}")),
         }
-    } else if let Some(id) = &gateway.config_id {
+    } else if let Some(id) = &settings.config_id {
         set_plain(client, wire::CONFIG, id, "config_id", problems);
     }
 }
 
 /// `x-portkey-provider`, `Authorization` and `x-portkey-custom-host`.
 fn set_provider(
-    gateway: &PortkeyGateway,
+    settings: &Settings,
     client: &mut OpenAiCompatClient,
     problems: &mut ConfigProblems,
 ) {
-    if let Some(provider) = &gateway.provider {
+    if let Some(provider) = &settings.provider {
         match check_provider(provider) {
             Ok(()) => set_plain(client, wire::PROVIDER, provider, "provider", problems),
             Err(message) => problems.push(format!("`.provider(..)`: {message}")),
         }
     }
-    if let Some(key) = &gateway.provider_api_key {
-        let bearer = Secret::new(format!("Bearer {}", key.expose()));
-        set_secret(
-            client,
-            header::AUTHORIZATION,
-            &bearer,
+    if let Some(key) = &settings.provider_api_key {
+        let key = Setting::given(key.clone());
+        match secret_header(
             "the provider API key",
-            problems,
-        );
+            &key,
+            "Bearer ",
+            "give the provider's key",
+        ) {
+            Ok(value) => client.set_header(header::AUTHORIZATION, value),
+            Err(problem) => problems.push(problem),
+        }
     }
-    if let Some(url) = &gateway.custom_host {
+    if let Some(url) = &settings.custom_host {
         match check_custom_host(url, DEFAULT_TRUSTED_CUSTOM_HOSTS) {
             Ok(()) => set_plain(client, wire::CUSTOM_HOST, url, "custom_host", problems),
             Err(message) => problems.push(format!("`.custom_host(..)`: {message}")),
@@ -272,11 +287,11 @@ fn set_provider(
 
 /// The remaining SDK options, one header each.
 fn set_options(
-    gateway: &PortkeyGateway,
+    settings: &Settings,
     client: &mut OpenAiCompatClient,
     problems: &mut ConfigProblems,
 ) {
-    if let Some(timeout) = gateway.request_timeout {
+    if let Some(timeout) = settings.request_timeout {
         let millis = timeout.as_millis().max(1).to_string();
         set_plain(
             client,
@@ -286,8 +301,8 @@ fn set_options(
             problems,
         );
     }
-    if !gateway.forward_headers.is_empty() {
-        let list = gateway.forward_headers.join(",");
+    if !settings.forward_headers.is_empty() {
+        let list = settings.forward_headers.join(",");
         set_plain(
             client,
             wire::FORWARD_HEADERS,
@@ -296,7 +311,7 @@ fn set_options(
             problems,
         );
     }
-    if let Some(namespace) = &gateway.cache_namespace {
+    if let Some(namespace) = &settings.cache_namespace {
         set_plain(
             client,
             wire::CACHE_NAMESPACE,
@@ -305,17 +320,18 @@ fn set_options(
             problems,
         );
     }
-    if gateway.cache_force_refresh {
+    if settings.cache_force_refresh {
         client.set_header(wire::CACHE_FORCE_REFRESH, HeaderValue::from_static("true"));
     }
 }
 
 /// The config sent: the given one with cache, retry and fallback merged in,
 /// checked again as a whole.
-fn merged_config(gateway: &PortkeyGateway, problems: &mut ConfigProblems) -> Option<PortkeyConfig> {
-    let merges = gateway.cache.is_some() || gateway.retry.is_some() || gateway.fallback.is_some();
-    if gateway.config_id.is_some() {
-        if gateway.config.is_some() || merges {
+fn merged_config(settings: &Settings, problems: &mut ConfigProblems) -> Option<PortkeyConfig> {
+    let merges =
+        settings.cache.is_some() || settings.retry.is_some() || settings.fallback.is_some();
+    if settings.config_id.is_some() {
+        if settings.config.is_some() || merges {
             problems.push(
                 "`.config_id(..)` names a config saved in Portkey, which cannot be combined with \
                  `.config(..)`, `.cache(..)`, `.retry(..)` or `.fallback(..)`: put those in the \
@@ -324,40 +340,40 @@ fn merged_config(gateway: &PortkeyGateway, problems: &mut ConfigProblems) -> Opt
         }
         return None;
     }
-    if gateway.fallback.is_none() && gateway.fallback_status_codes.is_some() {
+    if settings.fallback.is_none() && settings.fallback_status_codes.is_some() {
         problems.push("`.fallback_on_status_codes(..)` needs `.fallback([...])`: name the models to fall back through");
     }
     if !merges {
-        return gateway.config.clone();
+        return settings.config.clone();
     }
-    let mut root = gateway
+    let mut root = settings
         .config
         .as_ref()
         .and_then(|config| config.as_json().as_object().cloned())
         .unwrap_or_default();
-    if let Some(cache) = &gateway.cache {
+    if let Some(cache) = &settings.cache {
         root.insert("cache".to_owned(), cache.to_json());
     }
-    if let Some(retry) = &gateway.retry {
+    if let Some(retry) = &settings.retry {
         root.insert("retry".to_owned(), retry.to_json());
     }
-    if let Some(models) = &gateway.fallback {
-        merge_fallback(gateway, models, &mut root, problems);
+    if let Some(models) = &settings.fallback {
+        merge_fallback(settings, models, &mut root, problems);
     }
     match PortkeyConfig::from_value(Value::Object(root)) {
         Ok(config) => Some(config),
         Err(error) => {
             for problem in error.errors() {
                 let origin = match problem.path.first() {
-                    Some(PathSegment::Key(key)) if key == "cache" && gateway.cache.is_some() => {
+                    Some(PathSegment::Key(key)) if key == "cache" && settings.cache.is_some() => {
                         "`.cache(..)`"
                     }
-                    Some(PathSegment::Key(key)) if key == "retry" && gateway.retry.is_some() => {
+                    Some(PathSegment::Key(key)) if key == "retry" && settings.retry.is_some() => {
                         "`.retry(..)`"
                     }
                     Some(PathSegment::Key(key))
                         if (key == "strategy" || key == "targets")
-                            && gateway.fallback.is_some() =>
+                            && settings.fallback.is_some() =>
                     {
                         "`.fallback(..)`"
                     }
@@ -371,7 +387,7 @@ fn merged_config(gateway: &PortkeyGateway, problems: &mut ConfigProblems) -> Opt
 }
 
 fn merge_fallback(
-    gateway: &PortkeyGateway,
+    settings: &Settings,
     models: &[crate::Target],
     root: &mut Map<String, Value>,
     problems: &mut ConfigProblems,
@@ -390,9 +406,9 @@ fn merge_fallback(
             return;
         }
     }
-    let inherited = match (&gateway.virtual_key, &gateway.provider) {
+    let inherited = match (&settings.virtual_key, &settings.provider) {
         (Some(virtual_key), _) => Inherited::VirtualKey(virtual_key),
-        (None, Some(provider)) => Inherited::Provider(provider, gateway.provider_api_key.as_ref()),
+        (None, Some(provider)) => Inherited::Provider(provider, settings.provider_api_key.as_ref()),
         (None, None) => Inherited::None,
     };
     let mut targets = Vec::with_capacity(models.len());
@@ -404,30 +420,24 @@ fn merge_fallback(
     }
     let mut strategy = Map::new();
     strategy.insert("mode".to_owned(), Value::from("fallback"));
-    if let Some(codes) = &gateway.fallback_status_codes {
+    if let Some(codes) = &settings.fallback_status_codes {
         strategy.insert("on_status_codes".to_owned(), Value::from(codes.clone()));
     }
     root.insert("strategy".to_owned(), Value::Object(strategy));
     root.insert("targets".to_owned(), Value::Array(targets));
 }
 
-/// Sets a header holding a credential; never echoes it in a problem.
+/// Sets a header holding a credential (checked by the kit: never echoed).
 fn set_secret(
     client: &mut OpenAiCompatClient,
     name: HeaderName,
-    secret: &Secret,
+    secret: &Setting<Secret>,
     what: &str,
     problems: &mut ConfigProblems,
 ) {
-    match HeaderValue::from_str(secret.expose()) {
-        Ok(mut value) => {
-            value.set_sensitive(true);
-            client.set_header(name, value);
-        }
-        Err(_) => problems.push(format!(
-            "{what} holds characters that cannot go in an HTTP header (control characters or \
-             non-ASCII): check for a stray newline or quote"
-        )),
+    match secret_header(what, secret, "", "give a value or leave the option out") {
+        Ok(value) => client.set_header(name, value),
+        Err(problem) => problems.push(problem),
     }
 }
 

@@ -1,0 +1,156 @@
+//! Hiding credentials wherever a gateway shows something: a URL in a
+//! message, a config in `Debug`, an error a provider echoed a key into.
+
+use serde_json::Value;
+
+use super::explain_upstream;
+use crate::GatewayError;
+
+/// Words in a JSON key that mark its value as a credential.
+const SECRET_WORDS: &[&str] = &[
+    "key",
+    "secret",
+    "token",
+    "password",
+    "private",
+    "service_account",
+    "credential",
+];
+
+/// `url` fit for messages: credentials before an `@` are masked as `***@`.
+///
+/// ```
+/// use fastagentic::gateway::kit::redact;
+/// assert_eq!(redact::url("http://admin:sk-1@proxy:4000/v1"), "http://***@proxy:4000/v1");
+/// ```
+pub fn url(url: &str) -> String {
+    let start = url.find("://").map_or(0, |scheme| scheme + 3);
+    let authority_end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |end| start + end);
+    match url[start..authority_end].rfind('@') {
+        Some(at) => format!("{}***{}", &url[..start], &url[start + at..]),
+        None => url.to_owned(),
+    }
+}
+
+/// Whether the value under the JSON key `key` may be a credential
+/// (`api_key`, `virtual_key`, `aws_secret_access_key`, `azure_ad_token`, ...).
+pub fn is_secret_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    SECRET_WORDS.iter().any(|word| key.contains(word))
+}
+
+/// A copy of `value` with every credential replaced by `"***"`.
+pub fn json(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(key, item)| {
+                    let item = if is_secret_key(key) && !item.is_object() && !item.is_array() {
+                        Value::String("***".to_owned())
+                    } else if is_secret_key(key) {
+                        Value::String("*** (redacted)".to_owned())
+                    } else {
+                        json(item)
+                    };
+                    (key.clone(), item)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(json).collect()),
+        other => other.clone(),
+    }
+}
+
+/// `error` with `secret` replaced by `***` in every text: a provider may
+/// echo what it was sent. Secrets shorter than 4 characters are left alone
+/// (they would mask ordinary words).
+pub fn error(error: GatewayError, secret: &str) -> GatewayError {
+    if secret.len() < 4 {
+        return error;
+    }
+    let clean = |text: String| {
+        if text.contains(secret) {
+            text.replace(secret, "***")
+        } else {
+            text
+        }
+    };
+    match error {
+        GatewayError::Upstream { .. } => explain_upstream(error, |failure| {
+            failure.message = clean(std::mem::take(&mut failure.message));
+            failure.body = clean(std::mem::take(&mut failure.body));
+        }),
+        GatewayError::Connection { provider, message } => GatewayError::Connection {
+            provider,
+            message: clean(message),
+        },
+        GatewayError::MalformedResponse {
+            provider,
+            message,
+            body,
+        } => GatewayError::MalformedResponse {
+            provider,
+            message: clean(message),
+            body: clean(body),
+        },
+        GatewayError::StreamInterrupted {
+            provider,
+            chunks,
+            message,
+        } => GatewayError::StreamInterrupted {
+            provider,
+            chunks,
+            message: clean(message),
+        },
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn urls_never_show_credentials() {
+        assert_eq!(url("http://localhost:4000"), "http://localhost:4000");
+        assert_eq!(
+            url("http://admin:sk-1@proxy:4000/v1"),
+            "http://***@proxy:4000/v1"
+        );
+        assert_eq!(url("admin:sk-1@proxy:4000"), "***@proxy:4000");
+        assert_eq!(url("http://proxy:4000/v1@x"), "http://proxy:4000/v1@x");
+    }
+
+    #[test]
+    fn json_hides_every_kind_of_credential() {
+        let value = json!({
+            "api_key": "sk-1",
+            "targets": [{"virtual_key": "vk-1", "aws_secret_access_key": "aws-1",
+                         "vertex_service_account_json": {"private_key": "pk-1"},
+                         "azure_ad_token": "tok-1", "provider": "openai"}],
+            "override_params": {"model": "gpt-4o"}
+        });
+        let text = json(&value).to_string();
+        for secret in ["sk-1", "vk-1", "aws-1", "pk-1", "tok-1"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        assert!(text.contains("openai") && text.contains("gpt-4o"), "{text}");
+    }
+
+    #[test]
+    fn errors_lose_the_secret_everywhere() {
+        let upstream = GatewayError::Upstream {
+            provider: "p".to_owned(),
+            status: 401,
+            message: "bad key sk-secret-123 here".to_owned(),
+            body: r#"{"error":{"message":"bad key sk-secret-123 here"}}"#.to_owned(),
+            retry_after: None,
+        };
+        let text = format!("{:?}", error(upstream, "sk-secret-123"));
+        assert!(!text.contains("sk-secret-123"), "{text}");
+        assert!(text.contains("bad key *** here"), "{text}");
+    }
+}
