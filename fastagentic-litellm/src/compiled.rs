@@ -268,7 +268,8 @@ impl Compiled {
                 extra.insert((*name).to_owned(), value.clone());
             }
         }
-        if !self.metadata.is_empty() || !self.metadata_with.is_empty() {
+        let from_request = call.request_metadata();
+        if !self.metadata.is_empty() || !self.metadata_with.is_empty() || !from_request.is_empty() {
             let metadata = object_field(extra, body::METADATA);
             for (key, value) in &self.metadata {
                 if !metadata.contains_key(key) {
@@ -278,6 +279,13 @@ impl Compiled {
             for (key, value) in self.metadata_with.values(call) {
                 if !metadata.contains_key(key) {
                     metadata.insert(key.to_owned(), value);
+                }
+            }
+            // The request metadata ([`CallContext::request_metadata`]) last:
+            // the body's and the gateway's own entries win.
+            for (key, value) in from_request {
+                if !metadata.contains_key(key) {
+                    metadata.insert(key.clone(), value.clone());
                 }
             }
         }

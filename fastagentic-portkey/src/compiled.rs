@@ -91,18 +91,24 @@ impl Ready for Compiled {
     }
 
     /// The headers computed for this call: `x-portkey-metadata` with the
-    /// dynamic entries, `x-portkey-trace-id`.
+    /// request metadata ([`CallContext::request_metadata`]) and the dynamic
+    /// entries, `x-portkey-trace-id`.
     fn per_request(
         &self,
         call: &CallContext,
         _outgoing: Outgoing<'_>,
     ) -> PerRequest<Option<String>> {
-        if self.dynamic_metadata.is_empty() && self.trace_id.is_none() {
+        let from_request = call.request_metadata();
+        if self.dynamic_metadata.is_empty() && self.trace_id.is_none() && from_request.is_empty() {
             return PerRequest::default();
         }
         let mut headers = HeaderMap::new();
-        if !self.dynamic_metadata.is_empty() {
-            let mut metadata = self.static_metadata.clone();
+        if !self.dynamic_metadata.is_empty() || !from_request.is_empty() {
+            // The request's metadata first; the gateway's own entries win
+            // (a client cannot relabel the app's `environment`), and the
+            // per-call ones win over both.
+            let mut metadata = from_request.clone();
+            metadata.extend(self.static_metadata.clone());
             for (key, value) in self.dynamic_metadata.values(call) {
                 metadata.insert(key.to_owned(), value);
             }

@@ -222,3 +222,71 @@ async fn hooks_and_endpoint_code_set_request_metadata_that_gateways_and_hooks_re
     );
     app.shutdown().await.unwrap();
 }
+
+/// A fresh HTTP pool per test: the process-wide one can hold connections
+/// of another test's runtime.
+fn http() -> reqwest::Client {
+    fastagentic_tests::loopback::http_client(std::time::Duration::from_secs(10))
+}
+
+#[tokio::test]
+async fn portkey_sends_the_request_metadata_in_its_metadata_header() {
+    let portkey = fastagentic::testing::MockProvider::start().await;
+    let gateway = fastagentic_portkey::PortkeyGateway::new()
+        .base_url(portkey.base_url())
+        .http_client(http())
+        .provider("openai")
+        .provider_api_key("sk-test")
+        .metadata("environment", "production")
+        .metadata_with("_user", |ctx| ctx.user_id());
+    let mut call = CallContext::detached().with_user(Some("alice".into()));
+    call.set_request_metadata("tier", "premium");
+    call.set_request_metadata("environment", "a client cannot relabel this");
+    gateway
+        .chat(&call, ChatRequest::new("m").user("hi"))
+        .await
+        .unwrap();
+    let sent: Value =
+        serde_json::from_str(portkey.requests()[0].header("x-portkey-metadata").unwrap()).unwrap();
+    assert_eq!(
+        sent,
+        json!({"tier": "premium", "environment": "production", "_user": "alice"})
+    );
+
+    // With only request metadata, the header is still sent.
+    let plain = fastagentic_portkey::PortkeyGateway::new()
+        .base_url(portkey.base_url())
+        .http_client(http())
+        .provider("openai")
+        .provider_api_key("sk-test");
+    let mut call = CallContext::detached();
+    call.set_request_metadata("tier", "free");
+    plain
+        .chat(&call, ChatRequest::new("m").user("hi"))
+        .await
+        .unwrap();
+    let sent: Value =
+        serde_json::from_str(portkey.requests()[1].header("x-portkey-metadata").unwrap()).unwrap();
+    assert_eq!(sent, json!({"tier": "free"}));
+}
+
+#[tokio::test]
+async fn litellm_sends_the_request_metadata_in_the_body() {
+    let proxy = fastagentic::testing::MockProvider::start().await;
+    let gateway = fastagentic_litellm::LiteLLMGateway::new()
+        .base_url(proxy.url())
+        .api_key("sk-proxy")
+        .http_client(http())
+        .metadata("team", "search");
+    let mut call = CallContext::detached();
+    call.set_request_metadata("tier", "premium");
+    call.set_request_metadata("team", "not this one");
+    gateway
+        .chat(&call, ChatRequest::new("m").user("hi"))
+        .await
+        .unwrap();
+    assert_eq!(
+        proxy.requests()[0].body["metadata"],
+        json!({"tier": "premium", "team": "search"})
+    );
+}
