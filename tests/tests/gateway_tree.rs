@@ -388,6 +388,24 @@ async fn a_call_counts_once_in_the_apps_budget_however_often_it_is_retried() {
         .spawn("127.0.0.1:0")
         .await
         .unwrap();
+    let metrics = reqwest::get(format!("{}/metrics", app.url()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let budgets: Vec<&str> = metrics
+        .lines()
+        .filter(|line| line.starts_with("fastagentic_rate_limit_per_minute{"))
+        .collect();
+    assert_eq!(
+        budgets.len(),
+        2,
+        "the app's shared budget once, the endpoint's own once: {budgets:?}"
+    );
+    assert!(
+        budgets.iter().any(|l| l.ends_with(" 2")) && budgets.iter().any(|l| l.ends_with(" 10"))
+    );
     let (status, body) = post(&app, "/tree/counted").await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(

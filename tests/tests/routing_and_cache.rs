@@ -317,5 +317,18 @@ async fn a_hit_costs_nothing_and_says_what_it_saved() {
     assert_eq!(hit["cost"], 0.0);
     assert_eq!(hit["facts"]["saved_cost"].as_f64(), Some(paid));
     assert_eq!(mock.request_count(), 1);
+    let metrics = reqwest::get(format!("{}/metrics", app.url()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        r#"fastagentic_cache_lookups_total{node="cached_ask: openai at root",outcome="hit"} 1"#,
+        r#"fastagentic_cache_lookups_total{node="cached_ask: openai at root",outcome="miss"} 1"#,
+        r#"fastagentic_cache_stores_total{node="cached_ask: openai at root"} 1"#,
+    ] {
+        assert!(metrics.contains(line), "{line} in\n{metrics}");
+    }
     app.shutdown().await.unwrap();
 }

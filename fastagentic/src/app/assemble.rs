@@ -74,7 +74,7 @@ impl App {
         for reg in &endpoints {
             let gateway = reliability.endpoint_gateway(reg)?;
             if let Some(metrics) = &metrics {
-                metrics.watch_circuits(gateway.clone());
+                metrics.watch_tree(reg.name, gateway.clone());
             }
             if let Some(prepare) = reg.prepare {
                 prepare();

@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::{LlmGateway, NodePath, PathSegment};
 use crate::cache::CacheStats;
 use crate::llm::Extra;
-use crate::reliability::{CircuitView, RateLimit, RetryPolicy};
+use crate::reliability::{CircuitView, LimiterView, RetryPolicy};
 use crate::routing::Balance;
 
 /// What one node of a gateway tree is, and the gateways it wraps.
@@ -78,7 +78,7 @@ pub enum NodeKind<'a> {
     /// Guards its gateway with a circuit breaker.
     CircuitBreaker(CircuitView<'a>),
     /// Holds its gateway to a rate limit.
-    RateLimiter(&'a RateLimit),
+    RateLimiter(LimiterView<'a>),
     /// Tries its targets in order.
     Fallback,
     /// Sets request parameters before calling its gateway.

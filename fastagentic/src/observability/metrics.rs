@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 use std::time::Duration;
 
-use super::circuits::CircuitSource;
+use super::gateway_trees::GatewayTrees;
 use super::histogram::Histogram;
 use crate::llm::Usage;
 
@@ -78,7 +78,7 @@ pub(crate) struct Metrics {
 #[derive(Default)]
 struct Registry {
     endpoints: RwLock<Vec<Arc<EndpointMetrics>>>,
-    circuits: RwLock<CircuitSource>,
+    trees: RwLock<GatewayTrees>,
 }
 
 impl Metrics {
@@ -94,9 +94,9 @@ impl Metrics {
         metrics
     }
 
-    /// Reports the circuit breakers in `gateway`'s tree as `fastagentic_circuit_state`.
-    pub(crate) fn watch_circuits(&self, gateway: Arc<dyn crate::gateway::LlmGateway>) {
-        write(&self.inner.circuits).watch(gateway);
+    /// Reports the breakers, limits and caches in `gateway`'s tree.
+    pub(crate) fn watch_tree(&self, endpoint: &str, gateway: Arc<dyn crate::gateway::LlmGateway>) {
+        write(&self.inner.trees).watch(endpoint, gateway);
     }
 
     /// Every endpoint's metrics, in registration order.
@@ -104,9 +104,9 @@ impl Metrics {
         read(&self.inner.endpoints)
     }
 
-    /// Every watched gateway's circuits.
-    pub(crate) fn circuits(&self) -> RwLockReadGuard<'_, CircuitSource> {
-        read(&self.inner.circuits)
+    /// Every watched gateway tree.
+    pub(crate) fn trees(&self) -> RwLockReadGuard<'_, GatewayTrees> {
+        read(&self.inner.trees)
     }
 }
 

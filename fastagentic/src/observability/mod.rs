@@ -41,6 +41,9 @@
 //! | `fastagentic_llm_fallbacks_total` | counter | `endpoint`, `to_model` |
 //! | `fastagentic_rate_limit_rejections_total` | counter | `endpoint`, `model` |
 //! | `fastagentic_circuit_state` | gauge (1 = current state) | `target`, `state` (`closed`, `open`, `half_open`) |
+//! | `fastagentic_rate_limit_per_minute` | gauge | `node` (`<endpoint>: <gateway> at <path>`), `unit` (`requests`, `tokens`) |
+//! | `fastagentic_cache_lookups_total` | counter | `node`, `outcome` (`hit`, `miss`, `refresh`) |
+//! | `fastagentic_cache_stores_total` | counter | `node` |
 //!
 //! `model` is the model the call asked for (after `on_llm_start` hooks);
 //! at most 64 per endpoint are tracked, later ones count as `other`.
@@ -51,7 +54,7 @@
 //! [`LangfuseHook`] sends each request as a Langfuse trace and each LLM
 //! call as a generation in it, batched, from a background task.
 
-mod circuits;
+mod gateway_trees;
 pub mod gen_ai;
 mod histogram;
 mod langfuse;

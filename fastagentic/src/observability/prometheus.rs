@@ -199,15 +199,67 @@ pub(crate) fn render(metrics: &Metrics) -> String {
         "gauge",
         "Each circuit breaker's state: 1 for the state it is in, 0 for the others.",
     );
-    let states = metrics.circuits().states();
-    for (target, state) in states {
+    let trees = metrics.trees().report();
+    for (target, state) in &trees.circuits {
         for candidate in ["closed", "open", "half_open"] {
             out.sample(
                 "fastagentic_circuit_state",
-                &[("target", &target), ("state", candidate)],
+                &[("target", target), ("state", candidate)],
                 u8::from(state.as_str() == candidate),
             );
         }
+    }
+
+    out.family(
+        "fastagentic_rate_limit_per_minute",
+        "gauge",
+        "Each rate limit in the gateway trees: its budget per minute, of requests or tokens.",
+    );
+    for limit in &trees.limits {
+        let budgets = [
+            ("requests", limit.requests_per_minute.map(u64::from)),
+            ("tokens", limit.tokens_per_minute),
+        ];
+        for (unit, budget) in budgets {
+            if let Some(budget) = budget {
+                out.sample(
+                    "fastagentic_rate_limit_per_minute",
+                    &[("node", &limit.node), ("unit", unit)],
+                    budget,
+                );
+            }
+        }
+    }
+
+    out.family(
+        "fastagentic_cache_lookups_total",
+        "counter",
+        "Each cache in the gateway trees: lookups by outcome (hit, miss, refresh).",
+    );
+    for cache in &trees.caches {
+        for (outcome, count) in [
+            ("hit", cache.hits),
+            ("miss", cache.misses),
+            ("refresh", cache.refreshes),
+        ] {
+            out.sample(
+                "fastagentic_cache_lookups_total",
+                &[("node", &cache.node), ("outcome", outcome)],
+                count,
+            );
+        }
+    }
+    out.family(
+        "fastagentic_cache_stores_total",
+        "counter",
+        "Each cache in the gateway trees: answers stored.",
+    );
+    for cache in &trees.caches {
+        out.sample(
+            "fastagentic_cache_stores_total",
+            &[("node", &cache.node)],
+            cache.stores,
+        );
     }
     out.0
 }

@@ -89,7 +89,7 @@ pub(crate) use events::Both;
 pub use events::{CallObserver, FallbackEvent, GatewayEvent, RetryEvent};
 pub use fallback::{Fallback, Target};
 pub use override_params::Override;
-pub use rate_limit::{RateLimit, RateLimiter, WhenLimited};
+pub use rate_limit::{LimiterView, RateLimit, RateLimiter, WhenLimited};
 pub use reliable::ReliableGateway;
 pub use retry::{Retry, RetryPolicy};
 pub use timeout::Timeout;

@@ -108,6 +108,16 @@ impl RateLimit {
         self
     }
 
+    /// The requests-per-minute budget, if set.
+    pub fn requests(&self) -> Option<u32> {
+        self.requests_per_minute
+    }
+
+    /// The tokens-per-minute budget, if set.
+    pub fn tokens(&self) -> Option<u64> {
+        self.tokens_per_minute
+    }
+
     /// What a limited call does.
     pub fn when_limited(&self) -> WhenLimited {
         self.when_limited
@@ -300,6 +310,27 @@ impl Limiter {
     }
 }
 
+/// A rate limiter as a walk over a gateway tree finds it
+/// ([`NodeKind::RateLimiter`]).
+#[derive(Clone, Copy)]
+pub struct LimiterView<'a> {
+    limit: &'a RateLimit,
+    budget: &'a Arc<Limiter>,
+}
+
+impl LimiterView<'_> {
+    /// The limit.
+    pub fn limit(&self) -> &RateLimit {
+        self.limit
+    }
+
+    /// Which budget it spends: limiters sharing one
+    /// ([`RateLimiter::sharing`]) have the same id.
+    pub fn budget_id(&self) -> usize {
+        Arc::as_ptr(self.budget) as usize
+    }
+}
+
 /// A gateway that holds `inner`'s calls to a [`RateLimit`].
 ///
 /// One limiter is one budget: wrap the app's gateway for a per-gateway
@@ -391,7 +422,11 @@ impl<G: LlmGateway> Strategy for RateLimiter<G> {
     }
 
     fn node(&self) -> Node<'_> {
-        Node::wrapping(NodeKind::RateLimiter(&self.limit), &self.inner)
+        let view = LimiterView {
+            limit: &self.limit,
+            budget: &self.limiter,
+        };
+        Node::wrapping(NodeKind::RateLimiter(view), &self.inner)
     }
 
     fn check_options(&self) -> Result<(), String> {
