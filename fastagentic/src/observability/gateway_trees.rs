@@ -70,32 +70,28 @@ impl GatewayTrees {
                     }
                 };
                 match kind {
-                    NodeKind::CircuitBreaker(view) => {
-                        if first_time(Arc::as_ptr(view.circuit()).cast()) {
-                            report
-                                .circuits
-                                .push((view.target().to_owned(), view.state()));
-                        }
+                    NodeKind::CircuitBreaker(view)
+                        if first_time(Arc::as_ptr(view.circuit()).cast()) =>
+                    {
+                        report
+                            .circuits
+                            .push((view.target().to_owned(), view.state()));
                     }
-                    NodeKind::RateLimiter(view) => {
-                        if first_time(view.budget_id() as *const ()) {
-                            report.limits.push(LimitReport {
-                                node: node(),
-                                requests_per_minute: view.limit().requests(),
-                                tokens_per_minute: view.limit().tokens(),
-                            });
-                        }
+                    NodeKind::RateLimiter(view) if first_time(view.budget_id() as *const ()) => {
+                        report.limits.push(LimitReport {
+                            node: node(),
+                            requests_per_minute: view.limit().requests(),
+                            tokens_per_minute: view.limit().tokens(),
+                        });
                     }
-                    NodeKind::Cache(stats) => {
-                        if first_time(std::ptr::from_ref(*stats).cast()) {
-                            report.caches.push(CacheReport {
-                                node: node(),
-                                hits: stats.hits(),
-                                misses: stats.misses(),
-                                refreshes: stats.refreshes(),
-                                stores: stats.stores(),
-                            });
-                        }
+                    NodeKind::Cache(stats) if first_time(std::ptr::from_ref(*stats).cast()) => {
+                        report.caches.push(CacheReport {
+                            node: node(),
+                            hits: stats.hits(),
+                            misses: stats.misses(),
+                            refreshes: stats.refreshes(),
+                            stores: stats.stores(),
+                        });
                     }
                     _ => {}
                 }
