@@ -77,4 +77,4 @@ pub use settings::{API_BASE_ENV, API_KEY_ENV, DEFAULT_API_BASE, NAME};
 /// //        disable retries, don't call `num_retries` at all
 /// let options = fastagentic_litellm::litellm_options! { num_retries: 0 };
 /// ```
-pub use fastagentic_macros::litellm_options;
+pub use fastagentic_litellm_macros::litellm_options;

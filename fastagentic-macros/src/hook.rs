@@ -1,11 +1,11 @@
 //! `#[hook("on_llm_end")]`: registers an `async fn(ctx: &HookContext)`.
 
+use fastagentic_macro_support::ErrorStore;
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{FnArg, LitStr, Type};
 
-use crate::error_store::ErrorStore;
 use crate::item_fn::ItemFn;
 use crate::naming::{camel_case, record_ident};
 

@@ -1,12 +1,11 @@
 //! The annotated function: signature parsed, body left to rustc. A body-less
 //! `async fn f(..) -> T;` is accepted too (for `runnable = ...`).
 
+use fastagentic_macro_support::ErrorStore;
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 use syn::parse::{Parse, ParseStream};
 use syn::{Attribute, Block, FnArg, Signature, Token, Visibility};
-
-use crate::error_store::ErrorStore;
 
 /// A function item, with or without a body.
 pub(crate) struct ItemFn {

@@ -13,12 +13,9 @@ use proc_macro::TokenStream;
 
 mod doc_comment;
 mod endpoint;
-mod error_store;
 mod hook;
 mod item_fn;
-mod litellm_options;
 mod naming;
-mod portkey_config;
 
 /// Marks an `async fn` as an HTTP endpoint. See `fastagentic::agent_endpoint`.
 #[proc_macro_attribute]
@@ -30,18 +27,4 @@ pub fn agent_endpoint(attr: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn hook(attr: TokenStream, item: TokenStream) -> TokenStream {
     hook::expand(attr.into(), item.into()).into()
-}
-
-/// A Portkey gateway config written as JSON, validated at compile time. See
-/// `fastagentic_portkey::portkey_config`.
-#[proc_macro]
-pub fn portkey_config(input: TokenStream) -> TokenStream {
-    portkey_config::expand(input.into()).into()
-}
-
-/// LiteLLM gateway options as literals, checked at compile time. See
-/// `fastagentic_litellm::litellm_options`.
-#[proc_macro]
-pub fn litellm_options(input: TokenStream) -> TokenStream {
-    litellm_options::expand(input.into()).into()
 }

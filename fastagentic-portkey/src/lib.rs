@@ -87,4 +87,4 @@ pub use target::Target;
 ///     "targets": [{"virtual_key": "openai-key"}]
 /// });
 /// ```
-pub use fastagentic_macros::portkey_config;
+pub use fastagentic_portkey_macros::portkey_config;

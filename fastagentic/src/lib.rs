@@ -73,7 +73,10 @@ pub use llm::{
     ChatChunk, ChatRequest, ChatResponse, ChatStream, EmbeddingRequest, EmbeddingResponse,
     LlmClient, Message, ModelPrice, PriceTable, Role, Usage,
 };
-pub use observability::{LangfuseHook, Telemetry};
+#[cfg(feature = "langfuse")]
+pub use observability::LangfuseHook;
+#[cfg(feature = "otlp")]
+pub use observability::Telemetry;
 pub use reliability::ReliableGateway;
 pub use runnable::Runnable;
 pub use secret::Secret;

@@ -2,13 +2,12 @@
 //! llm_gateway = <expr>, stream = true, runnable = <expr>, retry = ..,
 //! rate_limit = .., timeout = ..`.
 
+use fastagentic_macro_support::ErrorStore;
 use fastagentic_rules::suggest::closest;
 use proc_macro2::TokenStream;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::{Expr, Ident, LitBool, LitStr, Token};
-
-use crate::error_store::ErrorStore;
 
 const KEYS: &[&str] = &[
     "path",

@@ -6,9 +6,9 @@ mod expand;
 mod reliability_keys;
 mod signature;
 
+use fastagentic_macro_support::ErrorStore;
 use proc_macro2::TokenStream;
 
-use crate::error_store::ErrorStore;
 use crate::item_fn::ItemFn;
 
 pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {

@@ -12,6 +12,7 @@
 //!   or `rate_limit = <RateLimit expr>`
 //! - `timeout = "30s"` or `timeout = <Duration expr>`
 
+use fastagentic_macro_support::ErrorStore;
 use fastagentic_rules::duration::parse_duration_ms;
 use fastagentic_rules::reliability as rules;
 use fastagentic_rules::suggest::closest;
@@ -21,7 +22,6 @@ use syn::spanned::Spanned;
 use syn::{Expr, Lit};
 
 use super::attr::Entry;
-use crate::error_store::ErrorStore;
 
 const RETRY_KEYS: &[&str] = &[
     "attempts",

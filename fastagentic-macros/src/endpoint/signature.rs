@@ -1,10 +1,10 @@
 //! The function's signature: which parameter is the context, which the
 //! input, and what the output type is.
 
+use fastagentic_macro_support::ErrorStore;
 use syn::{FnArg, GenericArgument, Ident, Pat, PathArguments, ReturnType, Type};
 
 use super::attr::EndpointAttr;
-use crate::error_store::ErrorStore;
 use crate::item_fn::ItemFn;
 
 /// A parameter the glue passes.

@@ -20,8 +20,9 @@
 //! They are `tracing` spans: free when nothing listens, context for log
 //! lines with a log subscriber, exported over OTLP/HTTP with
 //! [`Telemetry::from_env`]`().init()` when `OTEL_EXPORTER_OTLP_ENDPOINT` is
-//! set. A request's span lasts until its response body ends (a stream: its
-//! last event); a failed call's span has status error and `error.type`.
+//! set (feature `otlp`, on by default). A request's span lasts until its
+//! response body ends (a stream: its last event); a failed call's span has
+//! status error and `error.type`.
 //!
 //! ## Metrics
 //! `GET /metrics` serves Prometheus' text format (on by default;
@@ -52,22 +53,34 @@
 //!
 //! ## Langfuse
 //! [`LangfuseHook`] sends each request as a Langfuse trace and each LLM
-//! call as a generation in it, batched, from a background task.
+//! call as a generation in it, batched, from a background task (feature
+//! `langfuse`, on by default).
+
+// Without `otlp` or `langfuse` the docs above name items that are not built.
+#![cfg_attr(
+    not(all(feature = "otlp", feature = "langfuse")),
+    allow(rustdoc::broken_intra_doc_links)
+)]
 
 mod gateway_trees;
 pub mod gen_ai;
 mod histogram;
+#[cfg(feature = "langfuse")]
 mod langfuse;
 mod llm_call;
 mod metrics;
 mod observer;
+#[cfg(feature = "otlp")]
 mod otlp;
+#[cfg(feature = "otlp")]
 mod otlp_http;
 mod prometheus;
 mod request;
 mod spans;
 
+#[cfg(feature = "langfuse")]
 pub use langfuse::{DEFAULT_HOST as LANGFUSE_DEFAULT_HOST, LangfuseConfigError, LangfuseHook};
+#[cfg(feature = "otlp")]
 pub use otlp::{Telemetry, TelemetryError, TelemetryGuard};
 
 pub(crate) use llm_call::LlmCall;

@@ -12,10 +12,13 @@
 //! unsigned values as strings.
 
 use http::HeaderMap;
+#[cfg(feature = "otlp")]
 use opentelemetry::propagation::TextMapPropagator;
+#[cfg(feature = "otlp")]
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use tracing::Span;
 use tracing::field::Empty;
+#[cfg(feature = "otlp")]
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 use uuid::Uuid;
 
@@ -45,14 +48,24 @@ pub(crate) fn request_span(
         { gen_ai::ERROR_TYPE } = Empty,
         otel.status_code = Empty,
     );
+    join_caller_trace(&span, headers);
+    span
+}
+
+/// Makes `span` a child of the caller's span named by a W3C `traceparent`.
+#[cfg(feature = "otlp")]
+fn join_caller_trace(span: &Span, headers: &HeaderMap) {
     if !span.is_disabled() && headers.contains_key("traceparent") {
         let parent =
             TraceContextPropagator::new().extract(&opentelemetry_http::HeaderExtractor(headers));
         // Without an OpenTelemetry layer there is no parent to set: fine.
         let _ = span.set_parent(parent);
     }
-    span
 }
+
+/// Without span export (feature `otlp`) there is no trace to join.
+#[cfg(not(feature = "otlp"))]
+fn join_caller_trace(_: &Span, _: &HeaderMap) {}
 
 /// `value` as the signed integer OpenTelemetry attributes hold.
 pub(crate) fn int(value: impl TryInto<i64>) -> i64 {
@@ -100,6 +113,7 @@ pub(crate) fn llm_span(
 
 /// Records `gen_ai.response.finish_reasons` as the string array the
 /// conventions ask for (an OpenTelemetry-only attribute: logs do not show it).
+#[cfg(feature = "otlp")]
 pub(crate) fn record_finish_reasons<'a>(span: &Span, reasons: impl Iterator<Item = &'a str>) {
     if span.is_disabled() {
         return;
@@ -112,3 +126,7 @@ pub(crate) fn record_finish_reasons<'a>(span: &Span, reasons: impl Iterator<Item
         );
     }
 }
+
+/// Without span export (feature `otlp`) the attribute has no reader.
+#[cfg(not(feature = "otlp"))]
+pub(crate) fn record_finish_reasons<'a>(_: &Span, _: impl Iterator<Item = &'a str>) {}

@@ -5,7 +5,7 @@ use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::{Expr, Ident, Token};
 
-/// One `key: value` pair, value left to [`validate`](super::validate).
+/// One `key: value` pair, value left to [`validate`](crate::validate).
 pub(crate) struct Entry {
     pub(crate) key: Ident,
     pub(crate) value: Expr,

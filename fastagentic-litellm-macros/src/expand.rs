@@ -4,7 +4,7 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
-use super::validate::Options;
+use crate::validate::Options;
 
 /// `::fastagentic_litellm::__private::options(<models>, <retries>, <timeout>)`.
 pub(crate) fn options(options: &Options) -> TokenStream {

@@ -1,13 +1,13 @@
 //! Checks every literal with `fastagentic_rules::litellm` and puts each error
 //! on the token at fault.
 
+use fastagentic_macro_support::ErrorStore;
 use fastagentic_rules::litellm::{check_fallback_models, check_num_retries, check_timeout_secs};
 use fastagentic_rules::suggest::closest;
 use proc_macro2::Span;
 use syn::{Expr, ExprArray, Lit, UnOp};
 
-use super::parse::Entry;
-use crate::error_store::ErrorStore;
+use crate::parse::Entry;
 
 /// The option names, in the order the docs list them.
 const KEYS: [&str; 3] = ["fallback_models", "num_retries", "timeout_secs"];

@@ -1,8 +1,9 @@
 //! From a validation error's JSON path to the tokens it blames.
 
+use fastagentic_macro_support::SpanRange;
 use fastagentic_rules::portkey::{Blame, PathSegment};
 
-use super::parse::{Node, SpanRange};
+use crate::parse::Node;
 
 /// The tokens of the key (for [`Blame::Key`]) or value (for [`Blame::Value`])
 /// at `path`; the closest enclosing value when the path leads nowhere.

@@ -11,24 +11,7 @@
 use proc_macro2::{Delimiter, Group, Literal, Span, TokenStream, TokenTree};
 use serde_json::{Map, Number, Value};
 
-use super::errors::Errors;
-
-/// The first and last token of a value, so an error can underline all of it
-/// (e.g. both tokens of `-1`).
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct SpanRange {
-    pub(crate) first: Span,
-    pub(crate) last: Span,
-}
-
-impl SpanRange {
-    pub(crate) fn single(span: Span) -> Self {
-        Self {
-            first: span,
-            last: span,
-        }
-    }
-}
+use fastagentic_macro_support::{ErrorStore, SpanRange};
 
 /// One object member: the key as written and its value.
 #[derive(Debug)]
@@ -83,7 +66,7 @@ impl Node {
 
 /// Parses the macro's whole input as one JSON value. Every syntax error is
 /// recorded; the result is `None` when there was any.
-pub(crate) fn parse(input: TokenStream, errors: &mut Errors) -> Option<Node> {
+pub(crate) fn parse(input: TokenStream, errors: &mut ErrorStore) -> Option<Node> {
     let before = errors.len();
     let mut tokens = Tokens::new(input);
     if tokens.peek().is_none() {
@@ -153,7 +136,7 @@ fn is_punct(token: &TokenTree, c: char) -> bool {
 
 /// Parses one value; on error records it and returns `None`, leaving the
 /// cursor after the offending token.
-fn parse_value(tokens: &mut Tokens, errors: &mut Errors) -> Option<Node> {
+fn parse_value(tokens: &mut Tokens, errors: &mut ErrorStore) -> Option<Node> {
     let Some(token) = tokens.next() else {
         errors.at_range(
             SpanRange::single(Span::call_site()),
@@ -230,7 +213,7 @@ fn not_json_word(word: &str) -> String {
     }
 }
 
-fn parse_group(group: &Group, errors: &mut Errors) -> Option<Node> {
+fn parse_group(group: &Group, errors: &mut ErrorStore) -> Option<Node> {
     let range = SpanRange::single(group.span());
     match group.delimiter() {
         Delimiter::Brace => parse_object(group.stream(), range, errors),
@@ -251,7 +234,7 @@ fn parse_group(group: &Group, errors: &mut Errors) -> Option<Node> {
 
 /// Members or items separated by commas, without a trailing comma.
 /// Returns `false` (after recording an error) when the list is malformed.
-fn expect_separator(tokens: &mut Tokens, what: &str, errors: &mut Errors) -> Separator {
+fn expect_separator(tokens: &mut Tokens, what: &str, errors: &mut ErrorStore) -> Separator {
     match tokens.next() {
         None => Separator::End,
         Some(token) if is_punct(&token, ',') => {
@@ -290,12 +273,12 @@ fn skip_to_comma(tokens: &mut Tokens) -> bool {
     false
 }
 
-fn parse_array(stream: TokenStream, range: SpanRange, errors: &mut Errors) -> Option<Node> {
+fn parse_array(stream: TokenStream, range: SpanRange, errors: &mut ErrorStore) -> Option<Node> {
     let items = parse_separated(stream, "array items", errors, parse_value)?;
     Some(Node::Array(items, range))
 }
 
-fn parse_object(stream: TokenStream, range: SpanRange, errors: &mut Errors) -> Option<Node> {
+fn parse_object(stream: TokenStream, range: SpanRange, errors: &mut ErrorStore) -> Option<Node> {
     let mut keys: Vec<String> = Vec::new();
     let mut duplicate = false;
     let entries = parse_separated(stream, "object members", errors, |tokens, errors| {
@@ -322,8 +305,8 @@ fn parse_object(stream: TokenStream, range: SpanRange, errors: &mut Errors) -> O
 fn parse_separated<T>(
     stream: TokenStream,
     what: &str,
-    errors: &mut Errors,
-    mut parse_item: impl FnMut(&mut Tokens, &mut Errors) -> Option<T>,
+    errors: &mut ErrorStore,
+    mut parse_item: impl FnMut(&mut Tokens, &mut ErrorStore) -> Option<T>,
 ) -> Option<Vec<T>> {
     let mut tokens = Tokens::new(stream);
     let mut items = Vec::new();
@@ -353,7 +336,7 @@ fn parse_separated<T>(
     ok.then_some(items)
 }
 
-fn parse_entry(tokens: &mut Tokens, errors: &mut Errors) -> Option<Entry> {
+fn parse_entry(tokens: &mut Tokens, errors: &mut ErrorStore) -> Option<Entry> {
     let key_token = tokens.next()?;
     let key_span = key_token.span();
     let key = match &key_token {
@@ -431,7 +414,7 @@ fn string_literal(literal: &Literal) -> Result<String, String> {
     }
 }
 
-fn parse_literal(literal: &Literal, errors: &mut Errors) -> Option<Node> {
+fn parse_literal(literal: &Literal, errors: &mut ErrorStore) -> Option<Node> {
     let range = SpanRange::single(literal.span());
     let text = literal.to_string();
     let first = text.chars().next().unwrap_or_default();
@@ -448,7 +431,7 @@ fn parse_literal(literal: &Literal, errors: &mut Errors) -> Option<Node> {
 }
 
 /// A number token in JSON's grammar, read the way `serde_json` reads it.
-fn parse_number(text: &str, range: SpanRange, errors: &mut Errors) -> Option<Number> {
+fn parse_number(text: &str, range: SpanRange, errors: &mut ErrorStore) -> Option<Number> {
     if let Err(message) = check_json_number(text) {
         errors.at_range(range, message);
         return None;

@@ -5,7 +5,7 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
-use super::parse::Node;
+use crate::parse::Node;
 
 /// `::fastagentic_portkey::__private::config("<compact JSON>", <value>)`.
 pub(crate) fn config(compact: &str, node: &Node) -> TokenStream {
