@@ -607,8 +607,10 @@ async fn the_environment_configures_the_gateway() {
         .find(|line| line.starts_with("CHECK "))
         .unwrap_or_default();
     assert!(
-        check.contains("`ftp://proxy` is not an absolute http(s) URL"),
-        "{stdout}"
+        check.contains(
+            "the base URL `ftp://proxy` (from LITELLM_PROXY_API_BASE) is not an absolute http(s) URL"
+        ),
+        "the value and the variable it came from are named: {stdout}"
     );
     assert!(!stdout.contains("sk-x"), "the key stays secret: {stdout}");
 }
