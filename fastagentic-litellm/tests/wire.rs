@@ -523,7 +523,11 @@ async fn an_unreachable_proxy_names_where_it_was_looked_for() {
 async fn helper_call_through_the_environment() {
     let gateway = LiteLLMGateway::new();
     println!("DEBUG {gateway:?}");
-    gateway.check().expect("the environment's values are valid");
+    if let Err(error) = gateway.check() {
+        println!("CHECK {error}");
+        return;
+    }
+    println!("CHECK ok");
     if std::env::var_os("LITELLM_PROXY_API_BASE").is_some() {
         gateway
             .chat(
@@ -590,12 +594,23 @@ async fn the_environment_configures_the_gateway() {
     );
     assert!(stdout.contains("api_key: None"), "{stdout}");
 
+    assert!(stdout.contains("CHECK ok"), "{stdout}");
+
     // A bad value from the environment is named in the start-up error.
-    let mut bad = LiteLLMGateway::new().base_url("ftp://proxy");
-    bad = bad.api_key("sk-x");
-    let message = config_message(bad.check().expect_err("not http"));
+    let stdout = run_helper(&[
+        ("LITELLM_PROXY_API_BASE", "ftp://proxy"),
+        ("LITELLM_PROXY_API_KEY", "sk-x"),
+    ])
+    .await;
+    let check = stdout
+        .lines()
+        .find(|line| line.starts_with("CHECK "))
+        .unwrap_or_default();
     assert!(
-        message.contains("`ftp://proxy` is not an absolute http(s) URL"),
-        "{message}"
+        check.contains(
+            "the base URL `ftp://proxy` (from LITELLM_PROXY_API_BASE) is not an absolute http(s) URL"
+        ),
+        "the value and the variable it came from are named: {stdout}"
     );
+    assert!(!stdout.contains("sk-x"), "the key stays secret: {stdout}");
 }

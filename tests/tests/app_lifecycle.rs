@@ -2,7 +2,8 @@
 //! registration, runnable agents, start-up checks, graceful shutdown.
 
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use fastagentic::prelude::*;
 use fastagentic::testing::MockProvider;
@@ -85,9 +86,21 @@ struct Done {
     done: bool,
 }
 
+/// Set when `/slow` has begun; it then runs until `SLOW_RELEASED` is set.
+static SLOW_STARTED: AtomicBool = AtomicBool::new(false);
+static SLOW_RELEASED: AtomicBool = AtomicBool::new(false);
+
+/// Polls `flag` until it is set (an event, not a guess at how long it takes).
+async fn until_set(flag: &AtomicBool) {
+    while !flag.load(Ordering::SeqCst) {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
 #[agent_endpoint(path = "/slow")]
 async fn slow() -> Result<Done, AgentError> {
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    SLOW_STARTED.store(true, Ordering::SeqCst);
+    until_set(&SLOW_RELEASED).await;
     Ok(Done { done: true })
 }
 
@@ -203,19 +216,30 @@ async fn graceful_shutdown_drains_in_flight_requests() {
         .unwrap();
     let url = format!("{}/slow", app.url());
     let in_flight = tokio::spawn(async move { post(&url, json!({})).await });
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let started = Instant::now();
+    until_set(&SLOW_STARTED).await;
     let base = app.url();
-    app.shutdown().await.unwrap();
+    let shutdown = tokio::spawn(app.shutdown());
+    // Shutdown has begun: new connections are refused while the request runs.
+    let mut refused = false;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    for _ in 0..400 {
+        if client.get(format!("{base}/health")).send().await.is_err() {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(refused, "no longer accepting once shutdown began");
     assert!(
-        started.elapsed() >= Duration::from_millis(200),
-        "shutdown waited for the request"
+        !shutdown.is_finished() && !in_flight.is_finished(),
+        "shutdown waits for the request in flight"
     );
+    SLOW_RELEASED.store(true, Ordering::SeqCst);
+    shutdown.await.unwrap().unwrap();
     assert_eq!(in_flight.await.unwrap(), (200, json!({"done": true})));
-    assert!(
-        reqwest::get(format!("{base}/health")).await.is_err(),
-        "no longer accepting"
-    );
 }
 
 #[test]

@@ -350,3 +350,91 @@ async fn startup_and_shutdown_hooks_run_once_each() {
         [HookEvent::OnStartup, HookEvent::OnShutdown]
     );
 }
+
+/// Log lines written while a test's subscriber is the default on its thread.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_failing_hook_is_logged_with_its_name_and_message() {
+    // A current-thread runtime: the app's tasks run on this thread, under
+    // this thread's subscriber.
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::INFO)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let mock = MockProvider::start().await;
+    let app = start(&mock).await;
+    let (status, _, run_id) = call(&app, json!({"text": "log it"})).await;
+    assert_eq!(status, 200, "the failing hook did not fail the request");
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let line = logs
+        .lines()
+        .find(|line| line.contains("hook failed") && line.contains(&run_id))
+        .unwrap_or_else(|| panic!("no `hook failed` line for {run_id}:\n{logs}"));
+    assert!(line.contains("ERROR"), "{line}");
+    assert!(line.contains("failing_hook"), "{line}");
+    assert!(line.contains("on_llm_end"), "{line}");
+    assert!(
+        line.contains("this hook always fails; the request goes on"),
+        "{line}"
+    );
+}
+
+#[tokio::test]
+async fn on_llm_end_sees_the_route_in_metadata_fastagentic() {
+    use fastagentic::reliability::{Backoff, ReliableGateway, RetryPolicy, Target};
+
+    let mock = MockProvider::start().await;
+    mock.on_model("gpt-4o-mini", MockReply::status(503));
+    mock.on_model("backup", MockReply::text("from the backup"));
+    let app = App::new("Hooks route test")
+        .llm_gateway(
+            ReliableGateway::new(OpenAiGateway::new("sk-test").base_url(mock.base_url()))
+                .retry(
+                    RetryPolicy::new(2)
+                        .backoff(Backoff::fixed(std::time::Duration::from_millis(1))),
+                )
+                .fallback([Target::model("backup")]),
+        )
+        .spawn("127.0.0.1:0")
+        .await
+        .expect("the app starts");
+    let (status, body, run_id) = call(&app, json!({"text": "route"})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["reply"], "from the backup");
+
+    let ends = LLM_ENDS.lock().unwrap();
+    let ctx = &ends.iter().find(|(id, _)| *id == run_id).unwrap().1;
+    let facts = &ctx.metadata["fastagentic"];
+    assert_eq!(facts["target_index"], 1, "{facts}");
+    assert_eq!(facts["model"], "backup", "{facts}");
+    assert_eq!(facts["failed"][0]["target_index"], 0, "{facts}");
+    assert_eq!(facts["failed"][0]["model"], "gpt-4o-mini", "{facts}");
+    assert_eq!(facts["failed"][0]["status"], 503, "{facts}");
+    assert!(
+        facts["attempts"].as_u64().is_some_and(|n| n >= 1),
+        "{facts}"
+    );
+    assert_eq!(
+        mock.requests_for_model("gpt-4o-mini"),
+        2,
+        "retried, then passed over"
+    );
+}

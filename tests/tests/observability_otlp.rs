@@ -54,10 +54,12 @@ async fn ask(ctx: AgentContext, input: Ask) -> Result<Answer, AgentError> {
 /// The child: telemetry from the environment, three requests, a flush.
 /// It prints `EXPORTS_SPANS=<bool>` and `RUN <name> <run id>` lines.
 #[tokio::test]
-async fn child_process() {
-    if std::env::var_os(CHILD).is_none() {
-        return;
-    }
+#[ignore = "helper, run in a child process by the OTLP tests"]
+async fn helper_child_process() {
+    assert!(
+        std::env::var_os(CHILD).is_some(),
+        "run by the OTLP tests in a child process, with {CHILD} set"
+    );
     let telemetry = Telemetry::from_env()
         .service_name("otlp-test")
         .init()
@@ -157,13 +159,14 @@ async fn receiver() -> (String, Posts) {
     (url, posts)
 }
 
-/// Runs `child_process` in a new process with `env`; returns its stdout and stderr.
+/// Runs `helper_child_process` in a new process with `env`; returns its stdout and stderr.
 async fn run_child(env: &[(&str, &str)]) -> (String, String) {
     let mut command = tokio::process::Command::new(std::env::current_exe().unwrap());
     command
         .args([
-            "child_process",
+            "helper_child_process",
             "--exact",
+            "--ignored",
             "--nocapture",
             "--test-threads=1",
         ])

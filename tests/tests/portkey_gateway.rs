@@ -64,6 +64,38 @@ fn portkey_headers(request: &fastagentic::testing::CapturedRequest) -> BTreeSet<
 }
 
 #[tokio::test]
+async fn a_saved_config_id_is_sent_as_the_config_header() {
+    let portkey = MockProvider::start().await;
+    let gateway = PortkeyGateway::new()
+        .api_key("pk-test-123")
+        .base_url(portkey.base_url())
+        .http_client(portkey_support::http_client())
+        .config_id("pc-saved-1a2b");
+    gateway
+        .check()
+        .expect("an id alone routes the call (hosted Portkey)");
+    gateway
+        .chat(&CallContext::detached(), request())
+        .await
+        .expect("answer");
+    let seen = &portkey.requests()[0];
+    assert_eq!(seen.path, "/v1/chat/completions");
+    assert_eq!(
+        seen.header("x-portkey-config"),
+        Some("pc-saved-1a2b"),
+        "the id as it is, not JSON"
+    );
+    assert_eq!(seen.header("x-portkey-api-key"), Some("pk-test-123"));
+    assert_eq!(
+        portkey_headers(seen),
+        ["x-portkey-api-key", "x-portkey-config"]
+            .into_iter()
+            .map(str::to_owned)
+            .collect::<BTreeSet<_>>()
+    );
+}
+
+#[tokio::test]
 async fn requests_carry_the_sdk_headers_with_cache_and_retry_merged_into_the_config() {
     let portkey = MockProvider::start().await;
     let gateway = PortkeyGateway::new()

@@ -15,16 +15,15 @@
 
 mod portkey_support;
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use fastagentic::prelude::*;
 use fastagentic::testing::{MockProvider, MockReply};
 use fastagentic::{CallContext, GatewayError, LlmClient};
 use fastagentic_portkey::{PortkeyConfig, PortkeyGateway, Retry, Target, portkey_config};
 use futures_util::StreamExt;
-use portkey_support::{Recorder, gateway_at, portkey};
+use portkey_support::{Exchange, Recorder, gateway_at, portkey};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -561,21 +560,70 @@ async fn streaming_passes_through_portkey() {
 #[tokio::test]
 async fn embeddings_go_through_portkey_with_the_same_headers() {
     let portkey = portkey().await;
+    let recorder = Recorder::start(portkey.base_url()).await;
     let mock = MockProvider::start().await;
-    let gateway = to_mock(gateway_at(portkey.v1_url()), &mock);
+    let gateway = to_mock(gateway_at(&recorder.v1_url()), &mock)
+        .metadata("environment", "test")
+        .trace_id_with(|ctx| ctx.run_id().to_string());
+    let call = CallContext::new(Uuid::new_v4(), "embed");
+    gateway
+        .chat(&call, request("gpt-4o-mini"))
+        .await
+        .expect("a chat, for comparison");
     let response = gateway
         .embed(
-            &CallContext::detached(),
+            &call,
             fastagentic::EmbeddingRequest::new("text-embedding-3-small", ["a b", "c"]),
         )
         .await
         .expect("embeddings");
     assert_eq!(response.data.len(), 2);
     assert_eq!(response.gateway_metadata["portkey"]["provider"], "openai");
-    let counts: HashMap<String, usize> = mock.requests().iter().fold(HashMap::new(), |mut m, r| {
-        *m.entry(r.path.clone()).or_default() += 1;
-        m
-    });
-    assert_eq!(counts.get("/v1/embeddings"), Some(&1));
-    let _ = Duration::ZERO;
+
+    // Portkey received the same gateway headers for both calls...
+    let exchanges = recorder.exchanges();
+    assert_eq!(exchanges.len(), 2);
+    let (chat, embed) = (&exchanges[0], &exchanges[1]);
+    assert_eq!(embed.status, 200);
+    let portkey_headers = |exchange: &Exchange| -> Vec<(String, String)> {
+        let mut headers: Vec<(String, String)> = exchange
+            .request_headers
+            .iter()
+            .filter(|(name, _)| {
+                name.as_str().starts_with("x-portkey-") || name.as_str() == "authorization"
+            })
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_owned(),
+                    value.to_str().unwrap_or("").to_owned(),
+                )
+            })
+            .collect();
+        headers.sort();
+        headers
+    };
+    assert_eq!(portkey_headers(embed), portkey_headers(chat));
+    assert_eq!(embed.sent("x-portkey-provider"), Some("openai"));
+    assert_eq!(
+        embed.sent("x-portkey-custom-host"),
+        Some(mock.base_url().as_str())
+    );
+    assert_eq!(embed.sent("authorization"), Some("Bearer sk-mock"));
+    assert_eq!(
+        embed.sent("x-portkey-trace-id"),
+        Some(call.run_id().to_string().as_str())
+    );
+    let metadata: Value =
+        serde_json::from_str(embed.sent("x-portkey-metadata").expect("metadata sent"))
+            .expect("JSON");
+    assert_eq!(metadata, json!({"environment": "test"}));
+
+    // ...and the provider got the embeddings call with the provider key.
+    let seen: Vec<_> = mock
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/v1/embeddings")
+        .collect();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].header("authorization"), Some("Bearer sk-mock"));
 }

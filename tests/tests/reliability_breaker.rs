@@ -11,7 +11,10 @@ use fastagentic::reliability::{BreakerPolicy, CircuitState, ReliableGateway, Tar
 use fastagentic::testing::{MockProvider, MockReply};
 use serde_json::json;
 
-const COOLDOWN: Duration = Duration::from_millis(500);
+/// Long enough that the handful of loopback calls a test makes while the
+/// circuit is open all fall inside it on a busy machine; short enough to
+/// wait out.
+const COOLDOWN: Duration = Duration::from_secs(2);
 
 fn gateway(mock: &MockProvider) -> ReliableGateway {
     ReliableGateway::new(OpenAiGateway::new("sk-test").base_url(mock.base_url()))
@@ -127,7 +130,7 @@ async fn half_open_lets_a_single_probe_through_under_load() {
     }
     mock.on_model(
         "primary",
-        MockReply::text("slow probe").delay(Duration::from_millis(150)),
+        MockReply::text("slow probe").delay(Duration::from_secs(1)),
     );
     tokio::time::sleep(COOLDOWN + Duration::from_millis(50)).await;
 

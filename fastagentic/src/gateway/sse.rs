@@ -185,4 +185,89 @@ mod tests {
         d.push(b"event: x\ndata:a\ndata: b\n\n");
         assert_eq!(d.next_data().as_deref(), Some(&b"a\nb"[..]));
     }
+
+    /// Fuzzing: arbitrary bytes, biased towards the SSE grammar's own
+    /// pieces, pushed in arbitrary splits. The decoder never panics, and
+    /// what it reads does not depend on how the bytes were split.
+    mod fuzz {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// Runs per target and run: fast enough for every `cargo test`.
+        const CASES: u32 = 10_000;
+
+        fn pieces() -> impl Strategy<Value = Vec<u8>> {
+            let piece = prop_oneof![
+                Just(b"data:".to_vec()),
+                Just(b"data: ".to_vec()),
+                Just(b"\n".to_vec()),
+                Just(b"\r\n".to_vec()),
+                Just(b"\r".to_vec()),
+                Just(b": c".to_vec()),
+                Just(b"event: x".to_vec()),
+                Just(b"[DONE]".to_vec()),
+                proptest::collection::vec(any::<u8>(), 0..12),
+            ];
+            proptest::collection::vec(piece, 0..40).prop_map(|p| p.concat())
+        }
+
+        /// Every event's data, pushing `bytes` in pieces cut at `cuts`.
+        fn decode(bytes: &[u8], cuts: &[usize]) -> (Vec<Bytes>, bool) {
+            let mut decoder = SseDecoder::default();
+            let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (bytes.len() + 1)).collect();
+            cuts.sort_unstable();
+            let mut out = Vec::new();
+            let mut from = 0;
+            for cut in cuts.into_iter().chain([bytes.len()]) {
+                decoder.push(&bytes[from..cut]);
+                from = cut;
+                while let Some(data) = decoder.next_data() {
+                    out.push(data);
+                }
+            }
+            (out, decoder.has_partial())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(CASES))]
+
+            #[test]
+            fn never_panics_and_ignores_how_bytes_are_split(
+                bytes in pieces(),
+                cuts in proptest::collection::vec(any::<usize>(), 0..8),
+            ) {
+                let whole = decode(&bytes, &[]);
+                let split = decode(&bytes, &cuts);
+                prop_assert_eq!(whole, split);
+            }
+
+            #[test]
+            fn reads_back_what_was_written(
+                payloads in proptest::collection::vec("[^\r\n]{0,40}", 0..8),
+                crlf in any::<bool>(),
+                space in any::<bool>(),
+                cuts in proptest::collection::vec(any::<usize>(), 0..8),
+            ) {
+                let end = if crlf { "\r\n" } else { "\n" };
+                let sep = if space { " " } else { "" };
+                let text: String = payloads
+                    .iter()
+                    .map(|p| format!(": keep-alive{end}{end}data:{sep}{p}{end}{end}"))
+                    .collect();
+                let (events, partial) = decode(text.as_bytes(), &cuts);
+                let expected: Vec<&[u8]> = payloads
+                    .iter()
+                    .map(|p| {
+                        // One leading space after `data:` is the separator.
+                        let p = p.as_bytes();
+                        if !space && p.first() == Some(&b' ') { &p[1..] } else { p }
+                    })
+                    .collect();
+                let got: Vec<&[u8]> = events.iter().map(|e| &e[..]).collect();
+                prop_assert_eq!(got, expected);
+                prop_assert!(!partial);
+            }
+        }
+    }
 }

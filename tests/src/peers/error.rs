@@ -23,6 +23,22 @@ pub enum PeerError {
         hint: &'static str,
     },
 
+    /// A program the peer needs is on `PATH` but older than it needs, or
+    /// its version could not be read.
+    #[error("{tool} {found} found at {}, but {needed} is needed: {hint}", path.display())]
+    ToolTooOld {
+        /// The program, e.g. `python3`.
+        tool: &'static str,
+        /// Where it was found.
+        path: PathBuf,
+        /// What `--version` printed (or why it could not be run).
+        found: String,
+        /// The version needed, e.g. `3.11+`.
+        needed: &'static str,
+        /// How to get it.
+        hint: &'static str,
+    },
+
     /// A file system operation failed.
     #[error("could not {action} {}: {source}", path.display())]
     Io {

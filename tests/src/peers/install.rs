@@ -205,6 +205,46 @@ pub(crate) fn require_tool(tool: &'static str, hint: &'static str) -> Result<Pat
     find_on_path(OsStr::new(tool)).ok_or(PeerError::ToolMissing { tool, hint })
 }
 
+/// The first executable named `tool` on `PATH`, checked to be at least
+/// version `major.minor` by running `tool --version`; otherwise an error
+/// naming what was found and what is needed.
+pub(crate) fn require_tool_version(
+    tool: &'static str,
+    (major, minor): (u32, u32),
+    needed: &'static str,
+    hint: &'static str,
+) -> Result<PathBuf, PeerError> {
+    let path = require_tool(tool, hint)?;
+    let found = match Command::new(&path).arg("--version").output() {
+        Ok(output) => {
+            let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
+            text.push_str(&String::from_utf8_lossy(&output.stderr));
+            text.trim().to_owned()
+        }
+        Err(error) => format!("(`{tool} --version` failed: {error})"),
+    };
+    match parse_version(&found) {
+        Some(version) if version >= (major, minor) => Ok(path),
+        _ => Err(PeerError::ToolTooOld {
+            tool,
+            path,
+            found,
+            needed,
+            hint,
+        }),
+    }
+}
+
+/// The first `major.minor` in a `--version` output such as `v20.11.1` or
+/// `Python 3.11.2`.
+fn parse_version(text: &str) -> Option<(u32, u32)> {
+    let start = text.find(|c: char| c.is_ascii_digit())?;
+    let mut parts = text[start..].split(|c: char| !c.is_ascii_digit());
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    Some((major, minor))
+}
+
 /// The first executable named `tool` on `PATH`.
 pub(crate) fn find_on_path(tool: &OsStr) -> Option<PathBuf> {
     let path: OsString = std::env::var_os("PATH")?;
@@ -239,6 +279,30 @@ mod tests {
         assert_eq!(fnv1a64(&[]), 0xcbf2_9ce4_8422_2325);
         assert_ne!(fnv1a64(&["ab", "c"]), fnv1a64(&["a", "bc"]));
         assert_eq!(fnv1a64(&["x"]), fnv1a64(&["x"]));
+    }
+
+    #[test]
+    fn versions_are_read_from_version_output() {
+        assert_eq!(parse_version("v20.20.2"), Some((20, 20)));
+        assert_eq!(parse_version("Python 3.11.7\n"), Some((3, 11)));
+        assert_eq!(parse_version("Python 3.10.12"), Some((3, 10)));
+        assert!(parse_version("Python 3.10.12") < Some((3, 11)));
+        assert_eq!(parse_version("no digits"), None);
+        assert_eq!(parse_version("v20"), None);
+    }
+
+    #[test]
+    fn a_too_old_tool_is_named_with_what_is_needed() {
+        // `sh --version` prints no `major.minor` on dash, and a huge
+        // minimum fails on any shell: either way the message says why.
+        let error = require_tool_version("sh", (999, 0), "999.0+", "get a newer sh")
+            .expect_err("no sh is that new");
+        let message = error.to_string();
+        assert!(message.starts_with("sh "), "{message}");
+        assert!(
+            message.contains("999.0+ is needed: get a newer sh"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use super::install::{InstallSpec, Installation, ensure_installed, fnv1a64, require_tool};
+use super::install::{InstallSpec, Installation, ensure_installed, fnv1a64, require_tool_version};
 use super::paths::logs_dir;
 use super::port::start_on_free_port;
 use super::ready::{Probe, wait_until_ready};
@@ -29,7 +29,7 @@ const READY_BODY: &str = "alive";
 /// Start-up takes 20-30 s on a 2-core machine when idle; much more under load.
 const START_TIMEOUT: Duration = Duration::from_secs(180);
 const PYTHON_HINT: &str =
-    "install Python 3.9+ with venv and pip (Debian packages python3, python3-venv, python3-pip)";
+    "install Python 3.11+ with venv and pip (Debian packages python3, python3-venv, python3-pip)";
 
 /// A running LiteLLM proxy on `127.0.0.1`, with a fresh random master key.
 /// Dropping it stops the proxy and its workers; so does the end of the test
@@ -72,7 +72,7 @@ impl LiteLlmPeer {
             entry: ENTRY,
         };
         ensure_installed(spec, |installer| {
-            let python = require_tool("python3", PYTHON_HINT)?;
+            let python = require_tool_version("python3", (3, 11), "Python 3.11+", PYTHON_HINT)?;
             let venv = installer.dir();
             let mut create_venv = Command::new(python);
             create_venv.args(["-m", "venv"]).arg(venv);

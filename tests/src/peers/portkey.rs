@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use tokio::sync::OnceCell;
 
-use super::install::{InstallSpec, Installation, ensure_installed, fnv1a64, require_tool};
+use super::install::{
+    InstallSpec, Installation, ensure_installed, fnv1a64, require_tool, require_tool_version,
+};
 use super::paths::logs_dir;
 use super::port::start_on_free_port;
 use super::ready::{Probe, wait_until_ready};
@@ -83,7 +85,7 @@ impl PortkeyPeer {
         };
         ensure_installed(spec, |installer| {
             let npm = require_tool("npm", NPM_HINT)?;
-            require_tool("node", NODE_HINT)?;
+            require_tool_version("node", (20, 0), "Node.js 20+", NODE_HINT)?;
             installer.write("package.json", PORTKEY_PACKAGE_JSON)?;
             installer.write("package-lock.json", PACKAGE_LOCK)?;
             let mut npm_ci = Command::new(npm);
