@@ -227,6 +227,21 @@ impl Frames for AnthropicFrames {
     }
 }
 
+/// The request, captured; or Azure's refusal of a call without
+/// `api-version` or credentials.
+async fn azure_capture(
+    state: &MockState,
+    request: Request,
+) -> Result<super::CapturedRequest, Response> {
+    let captured = state.capture(request).await;
+    let has_key =
+        captured.header("api-key").is_some() || captured.header("authorization").is_some();
+    match azure_refusal(captured.query.as_deref(), has_key) {
+        Some(refusal) => Err(refusal),
+        None => Ok(captured),
+    }
+}
+
 /// Azure refuses a data-plane call without `api-version` or credentials.
 fn azure_refusal(query: Option<&str>, has_key: bool) -> Option<Response> {
     if !query.is_some_and(|q| q.split('&').any(|pair| pair.starts_with("api-version="))) {
@@ -248,12 +263,10 @@ pub(super) async fn azure_chat(
     Path(deployment): Path<String>,
     request: Request,
 ) -> Response {
-    let captured = state.capture(request).await;
-    let has_key =
-        captured.header("api-key").is_some() || captured.header("authorization").is_some();
-    if let Some(refusal) = azure_refusal(captured.query.as_deref(), has_key) {
-        return refusal;
-    }
+    let captured = match azure_capture(&state, request).await {
+        Ok(captured) => captured,
+        Err(refusal) => return refusal,
+    };
     let stream = captured.body.get("stream").and_then(Value::as_bool) == Some(true);
     let mut response = chat_as(state, captured.body, deployment, false).await;
     response.headers_mut().insert(
@@ -293,12 +306,10 @@ pub(super) async fn azure_embeddings(
     Path(deployment): Path<String>,
     request: Request,
 ) -> Response {
-    let captured = state.capture(request).await;
-    let has_key =
-        captured.header("api-key").is_some() || captured.header("authorization").is_some();
-    if let Some(refusal) = azure_refusal(captured.query.as_deref(), has_key) {
-        return refusal;
-    }
+    let captured = match azure_capture(&state, request).await {
+        Ok(captured) => captured,
+        Err(refusal) => return refusal,
+    };
     let inputs = match captured.body.get("input") {
         Some(Value::Array(items)) => items.len(),
         Some(_) => 1,
