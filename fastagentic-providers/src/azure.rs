@@ -283,7 +283,9 @@ impl Deployments {
                 .path_segments_mut()
                 .map_err(|()| GatewayError::config(NAME, "the endpoint cannot take a path"))?;
             segments.pop_if_empty();
-            segments.extend(["openai", "deployments", deployment, operation]);
+            segments
+                .extend(["openai", "deployments", deployment])
+                .extend(operation.split('/'));
         }
         url.query_pairs_mut()
             .append_pair("api-version", &self.api_version);
