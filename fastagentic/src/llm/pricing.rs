@@ -54,8 +54,11 @@ const BUILT_IN: &[(&str, f64, f64)] = &[
     ("text-embedding-3-small", 0.02, 0.0),
     ("text-embedding-3-large", 0.13, 0.0),
     ("text-embedding-ada-002", 0.10, 0.0),
-    // Anthropic
+    // Anthropic (dated ids such as `claude-sonnet-4-5-20250929` match by prefix)
+    ("claude-opus-4-5", 5.0, 25.0),
+    ("claude-opus-4-1", 15.0, 75.0),
     ("claude-opus-4", 15.0, 75.0),
+    ("claude-sonnet-4-5", 3.0, 15.0),
     ("claude-sonnet-4", 3.0, 15.0),
     ("claude-haiku-4-5", 1.0, 5.0),
     ("claude-3-7-sonnet", 3.0, 15.0),
@@ -64,10 +67,14 @@ const BUILT_IN: &[(&str, f64, f64)] = &[
     ("claude-3-opus", 15.0, 75.0),
     ("claude-3-sonnet", 3.0, 15.0),
     ("claude-3-haiku", 0.25, 1.25),
-    // Google
+    // Google (Gemini 2.5 Pro: the price of prompts up to 200k tokens)
+    ("gemini-3-pro-preview", 2.0, 12.0),
     ("gemini-2.5-pro", 1.25, 10.0),
     ("gemini-2.5-flash", 0.30, 2.50),
+    ("gemini-2.5-flash-lite", 0.10, 0.40),
     ("gemini-2.0-flash", 0.10, 0.40),
+    ("gemini-2.0-flash-lite", 0.075, 0.30),
+    ("gemini-embedding-001", 0.15, 0.0),
     ("gemini-1.5-pro", 1.25, 5.0),
     ("gemini-1.5-flash", 0.075, 0.30),
     ("gemini-pro", 0.50, 1.50),
@@ -173,5 +180,23 @@ mod tests {
         );
         assert_eq!(t.price("gpt-4-turbo-preview"), t.price("gpt-4-turbo"));
         assert_eq!(t.price("gpt-4omni"), None);
+        // The current models of Anthropic and Google, dated ids included.
+        assert_eq!(
+            t.price("claude-sonnet-4-5-20250929"),
+            t.price("claude-sonnet-4-5")
+        );
+        assert_eq!(
+            t.price("claude-opus-4-5-20251101"),
+            Some(ModelPrice::per_million(5.0, 25.0))
+        );
+        assert_eq!(
+            t.price("claude-haiku-4-5-20251001"),
+            Some(ModelPrice::per_million(1.0, 5.0))
+        );
+        assert_eq!(
+            t.price("gemini-2.5-flash-lite"),
+            Some(ModelPrice::per_million(0.10, 0.40))
+        );
+        assert_eq!(t.price("models/gemini-2.5-pro"), t.price("gemini-2.5-pro"));
     }
 }

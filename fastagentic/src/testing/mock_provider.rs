@@ -24,6 +24,8 @@ use super::mock_reply::{MockReply, ReplyBody};
 pub struct CapturedRequest {
     /// The path (`/v1/chat/completions`).
     pub path: String,
+    /// The query string, if any (Azure's `api-version=...`).
+    pub query: Option<String>,
     /// The headers, names lower-case.
     pub headers: HeaderMap,
     /// The body as JSON (`Null` when it was not JSON).
@@ -53,7 +55,7 @@ struct Script {
 }
 
 #[derive(Default)]
-struct MockState {
+pub(super) struct MockState {
     script: Mutex<Script>,
     captured: Mutex<Vec<CapturedRequest>>,
     streams_completed: AtomicUsize,
@@ -69,7 +71,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// scriptable replies and faults, capturing every request it receives.
 ///
 /// Serves `POST /v1/chat/completions` (plain and streamed),
-/// `POST /v1/embeddings` and `GET /v1/models`. Replies are chosen in this
+/// `POST /v1/embeddings` and `GET /v1/models`; and, with the same script,
+/// Anthropic's `POST /v1/messages` (answers, event streams and error bodies
+/// in Anthropic's shapes), Azure OpenAI's
+/// `POST /openai/deployments/{deployment}/chat/completions|embeddings`
+/// (scripted by deployment, `api-version` required, content-filter results
+/// added) and Google's `POST /v1beta/openai/chat/completions` for Gemini
+/// (errors in Google's list shape). Replies are chosen in this
 /// order: the queue for the request's model, the persistent reply for that
 /// model, the global queue, the default (an echo).
 ///
@@ -119,6 +127,20 @@ impl MockProvider {
             .route("/v1/embeddings", post(embeddings))
             .route("/embeddings", post(embeddings))
             .route("/v1/models", get(models))
+            .route("/v1/messages", post(super::mock_wire::anthropic))
+            .route(
+                "/openai/deployments/{deployment}/chat/completions",
+                post(super::mock_wire::azure_chat),
+            )
+            .route(
+                "/openai/deployments/{deployment}/embeddings",
+                post(super::mock_wire::azure_embeddings),
+            )
+            .route(
+                "/v1beta/openai/chat/completions",
+                post(super::mock_wire::gemini_chat),
+            )
+            .route("/v1beta/openai/embeddings", post(embeddings))
             .with_state(state.clone());
         let (tx, rx) = oneshot::channel::<()>();
         tokio::spawn(async move {
@@ -143,6 +165,23 @@ impl MockProvider {
     /// `http://127.0.0.1:<port>/v1`, the base URL for OpenAI-compatible clients.
     pub fn base_url(&self) -> String {
         format!("http://{}/v1", self.addr)
+    }
+
+    /// The base URL for Anthropic's clients (they add `/v1/messages`): the root.
+    pub fn anthropic_base_url(&self) -> String {
+        self.url()
+    }
+
+    /// The endpoint for Azure OpenAI clients (they add
+    /// `/openai/deployments/<deployment>/...`): the root.
+    pub fn azure_endpoint(&self) -> String {
+        self.url()
+    }
+
+    /// The base URL of Google's OpenAI-compatible endpoint for Gemini
+    /// (`http://127.0.0.1:<port>/v1beta/openai`).
+    pub fn gemini_base_url(&self) -> String {
+        format!("http://{}/v1beta/openai", self.addr)
     }
 
     /// The address.
@@ -226,8 +265,9 @@ impl Drop for MockProvider {
 }
 
 impl MockState {
-    async fn capture(&self, request: Request) -> CapturedRequest {
+    pub(super) async fn capture(&self, request: Request) -> CapturedRequest {
         let path = request.uri().path().to_owned();
+        let query = request.uri().query().map(str::to_owned);
         let headers = request.headers().clone();
         let bytes = axum::body::to_bytes(request.into_body(), 64 * 1024 * 1024)
             .await
@@ -235,6 +275,7 @@ impl MockState {
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         let captured = CapturedRequest {
             path,
+            query,
             headers,
             body,
             received_at: Instant::now(),
@@ -243,7 +284,7 @@ impl MockState {
         captured
     }
 
-    fn next_reply(&self, model: &str) -> MockReply {
+    pub(super) fn next_reply(&self, model: &str) -> MockReply {
         let mut script = lock(&self.script);
         if let Some(reply) = script
             .per_model_queue
@@ -262,7 +303,7 @@ impl MockState {
     }
 }
 
-fn with_headers(mut response: Response, reply: &MockReply) -> Response {
+pub(super) fn with_headers(mut response: Response, reply: &MockReply) -> Response {
     for (name, value) in &reply.headers {
         if let (Ok(name), Ok(value)) = (
             HeaderName::try_from(name.as_str()),
@@ -274,7 +315,7 @@ fn with_headers(mut response: Response, reply: &MockReply) -> Response {
     response
 }
 
-fn reply_text(reply: &MockReply, body: &Value) -> Vec<String> {
+pub(super) fn reply_text(reply: &MockReply, body: &Value) -> Vec<String> {
     match &reply.body {
         ReplyBody::Text(text) => text.split_inclusive(' ').map(str::to_owned).collect(),
         ReplyBody::Chunks(chunks) => chunks.clone(),
@@ -299,18 +340,24 @@ fn reply_text(reply: &MockReply, body: &Value) -> Vec<String> {
     }
 }
 
-fn words(text: &str) -> u64 {
+pub(super) fn words(text: &str) -> u64 {
     text.split_whitespace().count() as u64
 }
 
 async fn chat(State(state): State<Arc<MockState>>, request: Request) -> Response {
     let captured = state.capture(request).await;
-    let body = captured.body;
-    let asked = body
-        .get("model")
-        .and_then(Value::as_str)
-        .unwrap_or("mock-model")
-        .to_owned();
+    let asked = captured.model().unwrap_or("mock-model").to_owned();
+    chat_as(state, captured.body, asked, false).await
+}
+
+/// An OpenAI-format answer to `body` for the model `asked`; error bodies in
+/// Google's list shape when `google_errors`.
+pub(super) async fn chat_as(
+    state: Arc<MockState>,
+    body: Value,
+    asked: String,
+    google_errors: bool,
+) -> Response {
     let reply = state.next_reply(&asked);
     if !reply.delay.is_zero() {
         tokio::time::sleep(reply.delay).await;
@@ -318,6 +365,10 @@ async fn chat(State(state): State<Arc<MockState>>, request: Request) -> Response
     let model = reply.model.clone().unwrap_or(asked);
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     match &reply.body {
+        ReplyBody::Error(message) if google_errors => {
+            let json = super::mock_wire::google_error(reply.status, message);
+            return with_headers((status, axum::Json(json)).into_response(), &reply);
+        }
         ReplyBody::Error(message) => {
             let kind = if reply.status == 429 {
                 "rate_limit_error"
@@ -365,7 +416,11 @@ async fn chat(State(state): State<Arc<MockState>>, request: Request) -> Response
             .status(status)
             .header(header::CONTENT_TYPE, "text/event-stream")
             .header(header::CACHE_CONTROL, "no-cache")
-            .body(Body::from_stream(frames.into_stream(state.clone(), &reply)))
+            .body(Body::from_stream(frame_stream(
+                frames,
+                state.clone(),
+                &reply,
+            )))
             .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response());
         return with_headers(response, &reply);
     }
@@ -381,41 +436,41 @@ async fn chat(State(state): State<Arc<MockState>>, request: Request) -> Response
 }
 
 /// The texts of a reply's chunks, listed or generated.
-enum Pieces {
+pub(super) enum Pieces {
     List(Vec<String>),
     Repeat(String, usize),
 }
 
 impl Pieces {
-    fn of(reply: &MockReply, body: &Value) -> Self {
+    pub(super) fn of(reply: &MockReply, body: &Value) -> Self {
         match &reply.body {
             ReplyBody::Repeat(chunk, count) => Pieces::Repeat(chunk.clone(), *count),
             _ => Pieces::List(reply_text(reply, body)),
         }
     }
 
-    fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         match self {
             Pieces::List(list) => list.len(),
             Pieces::Repeat(_, count) => *count,
         }
     }
 
-    fn get(&self, i: usize) -> &str {
+    pub(super) fn get(&self, i: usize) -> &str {
         match self {
             Pieces::List(list) => list.get(i).map_or("", String::as_str),
             Pieces::Repeat(chunk, _) => chunk,
         }
     }
 
-    fn text(&self) -> String {
+    pub(super) fn text(&self) -> String {
         match self {
             Pieces::List(list) => list.concat(),
             Pieces::Repeat(chunk, count) => chunk.repeat(*count),
         }
     }
 
-    fn words(&self) -> u64 {
+    pub(super) fn words(&self) -> u64 {
         match self {
             Pieces::List(list) => words(&list.concat()),
             Pieces::Repeat(chunk, count) => words(chunk) * *count as u64,
@@ -448,7 +503,15 @@ struct SseFrames {
     usage: Option<Value>,
 }
 
-impl SseFrames {
+/// A streamed answer's frames, each encoded when it is sent.
+pub(super) trait Frames: Send + 'static {
+    /// How many frames.
+    fn count(&self) -> usize;
+    /// Frame `i`.
+    fn frame(&self, i: usize) -> Bytes;
+}
+
+impl Frames for SseFrames {
     fn count(&self) -> usize {
         self.pieces.len() + 2 + usize::from(self.usage.is_some())
     }
@@ -476,12 +539,16 @@ impl SseFrames {
         };
         Bytes::from(format!("data: {json}\n\n"))
     }
+}
 
-    fn into_stream(
-        self,
-        state: Arc<MockState>,
-        reply: &MockReply,
-    ) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
+/// `frames` as a body stream with the reply's faults (pace, cut), counted
+/// as completed or dropped.
+pub(super) fn frame_stream<F: Frames>(
+    frames: F,
+    state: Arc<MockState>,
+    reply: &MockReply,
+) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
+    {
         let drop_after = reply.drop_after;
         let interval = reply.chunk_interval;
         let guard = StreamGuard {
@@ -489,7 +556,7 @@ impl SseFrames {
             completed: false,
         };
         stream::unfold(
-            (self, 0usize, guard),
+            (frames, 0usize, guard),
             move |(frames, i, mut guard)| async move {
                 if i >= frames.count() {
                     return None;

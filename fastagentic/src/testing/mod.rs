@@ -4,6 +4,7 @@
 
 mod mock_provider;
 mod mock_reply;
+mod mock_wire;
 
 pub use mock_provider::{CapturedRequest, MockProvider};
 pub use mock_reply::MockReply;

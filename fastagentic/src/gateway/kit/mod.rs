@@ -33,6 +33,7 @@ mod ready;
 pub mod redact;
 mod secret_header;
 mod setting;
+mod sse_events;
 mod transport;
 
 #[doc(inline)]
@@ -45,4 +46,5 @@ pub use per_call::PerCall;
 pub use ready::{Facts, Outgoing, PerRequest, Ready};
 pub use secret_header::secret_header;
 pub use setting::{Origin, Setting};
+pub use sse_events::{SseEvents, retry_after};
 pub use transport::Transport;
