@@ -333,7 +333,10 @@ fn set_options(
 
 /// The config sent: the given one with cache, retry and fallback merged in,
 /// checked again as a whole.
-fn merged_config(settings: &Settings, problems: &mut ConfigProblems) -> Option<PortkeyConfig> {
+pub(crate) fn merged_config(
+    settings: &Settings,
+    problems: &mut ConfigProblems,
+) -> Option<PortkeyConfig> {
     let merges =
         settings.cache.is_some() || settings.retry.is_some() || settings.fallback.is_some();
     if settings.config_id.is_some() {

@@ -222,6 +222,15 @@ impl PortkeyGateway {
         self.edit(|settings| settings.http = Some(http))
     }
 
+    /// Runs this gateway's config and options in this process instead of
+    /// on a Portkey gateway: the same [`PortkeyConfig`] and options, with
+    /// `virtual_key`s resolved from `keys`, and providers called directly.
+    /// See [`InProcessPortkey`](crate::InProcessPortkey) and `docs/portkey.md`
+    /// for when to pick which.
+    pub fn in_process(self, keys: crate::VirtualKeys) -> crate::InProcessPortkey {
+        crate::InProcessPortkey::new(self.0.settings().clone(), keys)
+    }
+
     /// The config sent in `x-portkey-config`: the given config with
     /// [`cache`](Self::cache), [`retry`](Self::retry) and
     /// [`fallback`](Self::fallback) merged in. `Err` when the options do not

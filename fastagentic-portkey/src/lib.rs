@@ -40,6 +40,7 @@ mod diagnose;
 mod facts;
 mod gateway;
 mod header_json;
+mod in_process;
 mod retry;
 mod settings;
 mod strict_json;
@@ -54,6 +55,10 @@ pub use cache::{Cache, CacheMode};
 pub use config::{PortkeyConfig, PortkeyConfigError};
 pub use fastagentic_rules::portkey::{Blame, ConfigError, PathSegment};
 pub use gateway::PortkeyGateway;
+pub use in_process::{
+    InProcessPortkey, OPENAI_COMPATIBLE, PORTKEY_RETRY_BASE_DELAY, VIRTUAL_KEYS_ENV, VirtualKey,
+    VirtualKeys,
+};
 pub use retry::{DEFAULT_RETRY_STATUS_CODES, Retry};
 pub use settings::{API_KEY_ENV, BASE_URL_ENV, HOSTED_BASE_URL, NAME};
 pub use target::Target;
