@@ -397,7 +397,7 @@ pub(crate) fn merged_config(
 
 fn merge_fallback(
     settings: &Settings,
-    models: &[crate::Target],
+    models: &[crate::FallbackModel],
     root: &mut Map<String, Value>,
     problems: &mut ConfigProblems,
 ) {

@@ -7,7 +7,7 @@ use fastagentic::gateway::kit::{BaseUrl, CompileOnce, PerCall, Setting, kit_gate
 use fastagentic::{CallContext, GatewayError, Secret};
 
 use crate::settings::{NAME, Settings};
-use crate::{Cache, PortkeyConfig, Retry, Target};
+use crate::{Cache, FallbackModel, PortkeyConfig, RetryConfig};
 
 /// A gateway that sends every LLM call through Portkey.
 ///
@@ -19,7 +19,7 @@ use crate::{Cache, PortkeyConfig, Retry, Target};
 ///
 /// ```no_run
 /// use std::time::Duration;
-/// use fastagentic_portkey::{Cache, PortkeyGateway, Retry, portkey_config};
+/// use fastagentic_portkey::{Cache, PortkeyGateway, RetryConfig, portkey_config};
 ///
 /// let gateway = PortkeyGateway::new() // PORTKEY_API_KEY, PORTKEY_BASE_URL
 ///     .virtual_key("openai-key")
@@ -28,7 +28,7 @@ use crate::{Cache, PortkeyConfig, Retry, Target};
 ///         "targets": [{"virtual_key": "openai-key"}, {"virtual_key": "anthropic-key"}]
 ///     }))
 ///     .cache(Cache::semantic().max_age(Duration::from_secs(3600)))
-///     .retry(Retry::attempts(3).on_status_codes([429, 500, 502, 503, 504]))
+///     .retry(RetryConfig::attempts(3).on_status_codes([429, 500, 502, 503, 504]))
 ///     .metadata("environment", "production")
 ///     .metadata_with("_user", |ctx| ctx.user_id())
 ///     .trace_id_with(|ctx| ctx.run_id().to_string());
@@ -107,18 +107,18 @@ impl PortkeyGateway {
     /// Retries failed calls: merged into the config as
     /// `"retry": {"attempts", "on_status_codes"}` (replacing a `retry` the
     /// config has at its top level).
-    pub fn retry(self, retry: Retry) -> Self {
+    pub fn retry(self, retry: RetryConfig) -> Self {
         self.edit(|settings| settings.retry = Some(retry))
     }
 
     /// Falls back through these models in order: merged into the config as a
     /// `fallback` strategy whose targets carry `override_params.model`. Plain
     /// model names take the gateway's credentials (each Portkey target needs
-    /// its own); see [`Target`] for per-model credentials.
+    /// its own); see [`FallbackModel`] for per-model credentials.
     pub fn fallback<I>(self, models: I) -> Self
     where
         I: IntoIterator,
-        I::Item: Into<Target>,
+        I::Item: Into<FallbackModel>,
     {
         self.edit(|settings| settings.fallback = Some(models.into_iter().map(Into::into).collect()))
     }

@@ -8,7 +8,7 @@
 //!
 //! ```no_run
 //! use std::time::Duration;
-//! use fastagentic_portkey::{Cache, PortkeyGateway, Retry, portkey_config};
+//! use fastagentic_portkey::{Cache, PortkeyGateway, RetryConfig, portkey_config};
 //!
 //! let gateway = PortkeyGateway::new()                  // PORTKEY_API_KEY, PORTKEY_BASE_URL
 //!     .config(portkey_config!({
@@ -16,7 +16,7 @@
 //!         "targets": [{"virtual_key": "openai-key"}, {"virtual_key": "anthropic-key"}]
 //!     }))
 //!     .cache(Cache::semantic().max_age(Duration::from_secs(3600)))
-//!     .retry(Retry::attempts(3))
+//!     .retry(RetryConfig::attempts(3))
 //!     .metadata_with("_user", |ctx| ctx.user_id())
 //!     .trace_id_with(|ctx| ctx.run_id().to_string());
 //! # let _ = gateway;
@@ -59,9 +59,9 @@ pub use in_process::{
     InProcessPortkey, OPENAI_COMPATIBLE, PORTKEY_RETRY_BASE_DELAY, VIRTUAL_KEYS_ENV, VirtualKey,
     VirtualKeys,
 };
-pub use retry::{DEFAULT_RETRY_STATUS_CODES, Retry};
+pub use retry::{DEFAULT_RETRY_STATUS_CODES, RetryConfig};
 pub use settings::{API_KEY_ENV, BASE_URL_ENV, HOSTED_BASE_URL, NAME};
-pub use target::Target;
+pub use target::FallbackModel;
 
 /// A Portkey config written as JSON and checked at compile time, with the
 /// rules [`PortkeyConfig::from_json`] applies at run time. Every problem is

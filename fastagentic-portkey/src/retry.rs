@@ -1,4 +1,4 @@
-//! [`Retry`]: Portkey's automatic retries, merged into the config as
+//! [`RetryConfig`]: Portkey's automatic retries, merged into the config as
 //! `"retry": {"attempts", "on_status_codes"}` (the SDKs have no retry option;
 //! the config carries it).
 
@@ -13,18 +13,18 @@ pub const DEFAULT_RETRY_STATUS_CODES: [u16; 5] = [429, 500, 502, 503, 504];
 /// most 5.
 ///
 /// ```
-/// use fastagentic_portkey::Retry;
-/// let retry = Retry::attempts(3).on_status_codes([429, 503]);
+/// use fastagentic_portkey::RetryConfig;
+/// let retry = RetryConfig::attempts(3).on_status_codes([429, 503]);
 /// assert_eq!(retry.to_json(), serde_json::json!({"attempts": 3, "on_status_codes": [429, 503]}));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Retry {
+pub struct RetryConfig {
     attempts: u32,
     on_status_codes: Option<Vec<u16>>,
     use_retry_after_header: Option<bool>,
 }
 
-impl Retry {
+impl RetryConfig {
     /// Retries a failed call up to `attempts` times (at most 5; checked when
     /// the gateway is).
     pub fn attempts(attempts: u32) -> Self {

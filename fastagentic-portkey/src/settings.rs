@@ -7,7 +7,7 @@ use std::time::Duration;
 use fastagentic::Secret;
 use fastagentic::gateway::kit::{BaseUrl, MetadataWith, PerCall, Setting};
 
-use crate::{Cache, PortkeyConfig, Retry, Target};
+use crate::{Cache, FallbackModel, PortkeyConfig, RetryConfig};
 
 /// Hosted Portkey's API root, the default base URL.
 pub const HOSTED_BASE_URL: &str = "https://api.portkey.ai/v1";
@@ -30,8 +30,8 @@ pub(crate) struct Settings {
     pub(crate) config: Option<PortkeyConfig>,
     pub(crate) config_id: Option<String>,
     pub(crate) cache: Option<Cache>,
-    pub(crate) retry: Option<Retry>,
-    pub(crate) fallback: Option<Vec<Target>>,
+    pub(crate) retry: Option<RetryConfig>,
+    pub(crate) fallback: Option<Vec<FallbackModel>>,
     pub(crate) fallback_status_codes: Option<Vec<u16>>,
     pub(crate) provider: Option<String>,
     pub(crate) provider_api_key: Option<Secret>,

@@ -1,4 +1,4 @@
-//! [`Target`]: one model a [`PortkeyGateway::fallback`](crate::PortkeyGateway::fallback)
+//! [`FallbackModel`]: one model a [`PortkeyGateway::fallback`](crate::PortkeyGateway::fallback)
 //! tries, with the credentials Portkey needs for it.
 
 use fastagentic::Secret;
@@ -15,13 +15,13 @@ use serde_json::{Map, Value};
 /// [`provider_api_key`](crate::PortkeyGateway::provider_api_key).
 ///
 /// ```
-/// use fastagentic_portkey::Target;
-/// let openai: Target = "gpt-4o".into();
-/// let claude = Target::model("claude-3-opus-20240229").virtual_key("anthropic-key");
+/// use fastagentic_portkey::FallbackModel;
+/// let openai: FallbackModel = "gpt-4o".into();
+/// let claude = FallbackModel::model("claude-3-opus-20240229").virtual_key("anthropic-key");
 /// # let _ = (openai, claude);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Target {
+pub struct FallbackModel {
     model: String,
     provider: Option<String>,
     api_key: Option<Secret>,
@@ -37,7 +37,7 @@ pub(crate) enum Inherited<'a> {
     None,
 }
 
-impl Target {
+impl FallbackModel {
     /// A target calling `model`.
     pub fn model(model: impl Into<String>) -> Self {
         Self {
@@ -112,7 +112,7 @@ impl Target {
                         "fallback model `{}` has no credentials, and Portkey targets never inherit \
                          them from the request: set the gateway's `.virtual_key(..)` or \
                          `.provider(..)` with `.provider_api_key(..)`, or give the model its own \
-                         with `Target::model(\"{}\").virtual_key(..)`",
+                         with `FallbackModel::model(\"{}\").virtual_key(..)`",
                         self.model, self.model
                     ));
                 }
@@ -128,13 +128,13 @@ impl Target {
     }
 }
 
-impl From<&str> for Target {
+impl From<&str> for FallbackModel {
     fn from(model: &str) -> Self {
         Self::model(model)
     }
 }
 
-impl From<String> for Target {
+impl From<String> for FallbackModel {
     fn from(model: String) -> Self {
         Self::model(model)
     }

@@ -18,7 +18,9 @@ use std::time::Duration;
 use fastagentic::prelude::*;
 use fastagentic::testing::{MockProvider, MockReply};
 use fastagentic::{CallContext, ChatRequest, GatewayError, LlmGateway, Secret};
-use fastagentic_portkey::{Cache, PortkeyConfig, PortkeyGateway, Retry, Target, portkey_config};
+use fastagentic_portkey::{
+    Cache, FallbackModel, PortkeyConfig, PortkeyGateway, RetryConfig, portkey_config,
+};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -108,7 +110,7 @@ async fn requests_carry_the_sdk_headers_with_cache_and_retry_merged_into_the_con
             "targets": [{"virtual_key": "openai-key"}, {"virtual_key": "anthropic-key"}]
         }))
         .cache(Cache::semantic().max_age(Duration::from_secs(3600)))
-        .retry(Retry::attempts(3).on_status_codes([429, 500, 502, 503, 504]))
+        .retry(RetryConfig::attempts(3).on_status_codes([429, 500, 502, 503, 504]))
         .metadata("environment", "production")
         .metadata_with("_user", |ctx| ctx.user_id())
         .trace_id_with(|ctx| ctx.run_id().to_string());
@@ -186,7 +188,7 @@ async fn the_config_is_serialized_once_and_reused_by_every_call() {
 
     // With cache and retry merged, the merged config is built once, at check(),
     // and every later call uses that same serialization.
-    let merged = plain.cache(Cache::simple()).retry(Retry::attempts(1));
+    let merged = plain.cache(Cache::simple()).retry(RetryConfig::attempts(1));
     merged.check().expect("valid");
     let first = merged.effective_config().expect("valid").expect("config");
     merged
@@ -346,13 +348,13 @@ async fn fallback_models_become_a_fallback_strategy_with_each_targets_credential
         .http_client(portkey_support::http_client())
         .provider("openai")
         .provider_api_key("sk-openai")
-        .retry(Retry::attempts(1))
+        .retry(RetryConfig::attempts(1))
         .fallback([
-            Target::from("gpt-4"),
-            Target::model("claude-3-opus-20240229")
+            FallbackModel::from("gpt-4"),
+            FallbackModel::model("claude-3-opus-20240229")
                 .provider("anthropic")
                 .api_key("sk-ant"),
-            Target::model("@openai-prod/gpt-4o-mini"),
+            FallbackModel::model("@openai-prod/gpt-4o-mini"),
         ])
         .fallback_on_status_codes([429, 503]);
     assert_eq!(
@@ -400,7 +402,7 @@ async fn portkeys_response_headers_fill_the_metadata_section() {
         .base_url(portkey.base_url())
         .http_client(portkey_support::http_client())
         .provider("openai")
-        .retry(Retry::attempts(2))
+        .retry(RetryConfig::attempts(2))
         .trace_id_with(|_| "sent-trace".to_owned());
     let first = gateway
         .chat(&CallContext::detached(), request())
@@ -447,7 +449,7 @@ async fn failures_say_why_no_fallback_or_retry_happened() {
                 {"provider": "openai", "api_key": "sk-b"}
             ]
         }))
-        .retry(Retry::attempts(1).on_status_codes([429]));
+        .retry(RetryConfig::attempts(1).on_status_codes([429]));
     let error = gateway
         .chat(&CallContext::detached(), request())
         .await
@@ -520,7 +522,11 @@ fn start_up_checks_report_every_problem_with_its_fix() {
         expired.contains("`.cache(..)`: `cache.max_age`: `max_age` must be positive, got 0: an entry that is already expired"),
         "{expired}"
     );
-    let too_many = check_error(&self_hosted().provider("openai").retry(Retry::attempts(9)));
+    let too_many = check_error(
+        &self_hosted()
+            .provider("openai")
+            .retry(RetryConfig::attempts(9)),
+    );
     assert!(
         too_many.contains(
             "`.retry(..)`: `retry.attempts`: `attempts` is 9, but Portkey retries at most 5 times"
@@ -530,7 +536,7 @@ fn start_up_checks_report_every_problem_with_its_fix() {
     let bad_codes = check_error(
         &self_hosted()
             .provider("openai")
-            .retry(Retry::attempts(2).on_status_codes([700])),
+            .retry(RetryConfig::attempts(2).on_status_codes([700])),
     );
     assert!(
         bad_codes.contains("`700` is not an HTTP status code"),

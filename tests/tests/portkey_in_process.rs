@@ -11,7 +11,7 @@ use fastagentic::prelude::*;
 use fastagentic::testing::{MockProvider, MockReply};
 use fastagentic::{CallContext, ChatRequest, ChatResponse, GatewayError, LlmGateway};
 use fastagentic_portkey::{
-    InProcessPortkey, PortkeyConfig, PortkeyGateway, Retry, VirtualKey, VirtualKeys,
+    InProcessPortkey, PortkeyConfig, PortkeyGateway, RetryConfig, VirtualKey, VirtualKeys,
 };
 use futures_util::StreamExt;
 use serde_json::{Value, json};
@@ -506,7 +506,7 @@ async fn the_exact_cache_answers_a_repeat_without_calling_upstream() {
             .expect("valid"),
         )
         .cache(fastagentic_portkey::Cache::simple().max_age(Duration::from_secs(60)))
-        .retry(Retry::attempts(1))
+        .retry(RetryConfig::attempts(1))
         .http_client(http())
         .in_process(VirtualKeys::new());
     let first = chat(&gateway).await.expect("miss");

@@ -21,7 +21,9 @@ use std::time::Instant;
 use fastagentic::prelude::*;
 use fastagentic::testing::{MockProvider, MockReply};
 use fastagentic::{CallContext, GatewayError, LlmClient};
-use fastagentic_portkey::{PortkeyConfig, PortkeyGateway, Retry, Target, portkey_config};
+use fastagentic_portkey::{
+    FallbackModel, PortkeyConfig, PortkeyGateway, RetryConfig, portkey_config,
+};
 use futures_util::StreamExt;
 use portkey_support::{Exchange, Recorder, gateway_at, portkey};
 use serde_json::{Value, json};
@@ -47,11 +49,11 @@ async fn fallback_on_503_reaches_the_second_target() {
     first.set_default(MockReply::status(503));
     second.set_default(MockReply::text("from the second target"));
     let gateway = gateway_at(portkey.v1_url()).fallback([
-        Target::model("gpt-4")
+        FallbackModel::model("gpt-4")
             .provider("openai")
             .api_key("sk-first")
             .custom_host(first.base_url()),
-        Target::model("claude-3-opus")
+        FallbackModel::model("claude-3-opus")
             .provider("openai")
             .api_key("sk-second")
             .custom_host(second.base_url()),
@@ -255,7 +257,7 @@ async fn retries_are_counted_at_the_mock_and_on_status_codes_is_honoured() {
     // Always 503, 2 attempts: 1 call + 2 retries (Portkey waits 1 s, then 2 s).
     let failing = MockProvider::start().await;
     failing.set_default(MockReply::status(503));
-    let gateway = to_mock(gateway_at(portkey.v1_url()), &failing).retry(Retry::attempts(2));
+    let gateway = to_mock(gateway_at(portkey.v1_url()), &failing).retry(RetryConfig::attempts(2));
     let started = Instant::now();
     let error = gateway
         .chat(&CallContext::detached(), request("gpt-4o"))
@@ -269,7 +271,7 @@ async fn retries_are_counted_at_the_mock_and_on_status_codes_is_honoured() {
     let not_retried = MockProvider::start().await;
     not_retried.set_default(MockReply::status(503));
     let gateway = to_mock(gateway_at(portkey.v1_url()), &not_retried)
-        .retry(Retry::attempts(2).on_status_codes([429]));
+        .retry(RetryConfig::attempts(2).on_status_codes([429]));
     let error = gateway
         .chat(&CallContext::detached(), request("gpt-4o"))
         .await
@@ -291,7 +293,7 @@ async fn retries_are_counted_at_the_mock_and_on_status_codes_is_honoured() {
     flaky.push(MockReply::status(429));
     flaky.set_default(MockReply::text("second time lucky"));
     let gateway = to_mock(gateway_at(portkey.v1_url()), &flaky)
-        .retry(Retry::attempts(2).on_status_codes([429]));
+        .retry(RetryConfig::attempts(2).on_status_codes([429]));
     let response = gateway
         .chat(&CallContext::detached(), request("gpt-4o"))
         .await
@@ -518,7 +520,7 @@ async fn streaming_passes_through_portkey() {
     let mock = MockProvider::start().await;
     mock.set_default(MockReply::stream(["Hello", " through", " Portkey"]).usage(7, 3));
     let app = App::new("portkey stream")
-        .llm_gateway(to_mock(gateway_at(portkey.v1_url()), &mock).retry(Retry::attempts(1)))
+        .llm_gateway(to_mock(gateway_at(portkey.v1_url()), &mock).retry(RetryConfig::attempts(1)))
         .spawn("127.0.0.1:0")
         .await
         .expect("app");

@@ -16,7 +16,7 @@
 use std::time::Duration;
 
 use fastagentic::prelude::*;
-use fastagentic_portkey::{Cache, PortkeyGateway, Retry, portkey_config};
+use fastagentic_portkey::{Cache, PortkeyGateway, RetryConfig, portkey_config};
 
 /// A message for the model.
 #[derive(Deserialize, JsonSchema)]
@@ -45,7 +45,7 @@ fn premium_gateway() -> PortkeyGateway {
                 {"virtual_key": "anthropic-key", "override_params": {"model": "claude-3-opus-20240229"}}
             ]
         }))
-        .retry(Retry::attempts(2))
+        .retry(RetryConfig::attempts(2))
         .metadata("tier", "premium")
         .metadata_with("_user", |ctx| ctx.user_id())
         // Links Portkey's traces to FastAgentic's runs.
@@ -64,7 +64,7 @@ fn standard_gateway() -> PortkeyGateway {
 fn default_gateway() -> PortkeyGateway {
     PortkeyGateway::new()
         .virtual_key("openai-key")
-        .retry(Retry::attempts(3).on_status_codes([429, 503]))
+        .retry(RetryConfig::attempts(3).on_status_codes([429, 503]))
         .metadata("tier", "default")
 }
 
