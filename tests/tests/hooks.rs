@@ -368,16 +368,24 @@ impl std::io::Write for Captured {
 
 #[tokio::test]
 async fn a_failing_hook_is_logged_with_its_name_and_message() {
-    // A current-thread runtime: the app's tasks run on this thread, under
-    // this thread's subscriber.
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .with_max_level(tracing::Level::INFO)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    // The process-wide subscriber, set once: a thread's own subscriber can
+    // miss events whose callsite another test thread registered first.
+    // Other tests' lines land here too; the run id picks this request's.
+    static CAPTURED: std::sync::OnceLock<Captured> = std::sync::OnceLock::new();
+    let captured = CAPTURED
+        .get_or_init(|| {
+            let captured = Captured::default();
+            let writer = captured.clone();
+            let subscriber = tracing_subscriber::fmt()
+                .with_writer(move || writer.clone())
+                .with_ansi(false)
+                .with_max_level(tracing::Level::INFO)
+                .finish();
+            tracing::subscriber::set_global_default(subscriber)
+                .expect("no other test of this file sets a global subscriber");
+            captured
+        })
+        .clone();
 
     let mock = MockProvider::start().await;
     let app = start(&mock).await;
