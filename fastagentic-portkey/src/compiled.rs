@@ -49,6 +49,16 @@ impl Compile for Settings {
         let hosted = deployment == Some(Deployment::Hosted);
         set_portkey_keys(settings, hosted, &mut client, &mut problems);
         let config = merged_config(settings, &mut problems);
+        if let Some(path) = config
+            .as_ref()
+            .and_then(|config| loadbalance_failover(config.as_json(), "config"))
+        {
+            tracing::warn!(
+                "{path}: `on_status_codes` in a `loadbalance` strategy is ignored by the Portkey \
+                 gateway (it never fails over to a sibling); only the in-process engine \
+                 (`PortkeyGateway::in_process`) reads it"
+            );
+        }
         set_config(settings, config.as_ref(), &mut client, &mut problems);
         set_provider(settings, &mut client, &mut problems);
         set_options(settings, &mut client, &mut problems);
@@ -463,4 +473,20 @@ fn set_plain(
             "`{what}` value {text:?} cannot go in an HTTP header (control characters or non-ASCII)"
         )),
     }
+}
+
+/// The path of the first `loadbalance` strategy with `on_status_codes` in
+/// `node` (read in-process, ignored by a remote gateway).
+fn loadbalance_failover(node: &Value, path: &str) -> Option<String> {
+    let strategy = node.get("strategy")?;
+    if strategy.get("mode").and_then(Value::as_str) == Some("loadbalance")
+        && strategy.get("on_status_codes").is_some()
+    {
+        return Some(format!("{path}.strategy"));
+    }
+    node.get("targets")?
+        .as_array()?
+        .iter()
+        .enumerate()
+        .find_map(|(i, target)| loadbalance_failover(target, &format!("{path}.targets[{i}]")))
 }

@@ -372,17 +372,37 @@ async fn loadbalance_draws_by_weight_and_never_picks_zero() {
 /// The engine fails a `loadbalance` with `on_status_codes` over to its
 /// siblings, but the shared config rules still refuse the key there (the
 /// rules crate is being moved; relaxing the rule is its follow-up).
-#[test]
-fn loadbalance_on_status_codes_is_still_refused_by_the_shared_rules() {
-    let error = PortkeyConfig::from_value(json!({
+#[tokio::test]
+async fn loadbalance_with_on_status_codes_fails_over_to_a_sibling() {
+    // The seed's load-balancing example: Portkey's gateway ignores the codes
+    // here; in-process, a failed pick moves on to the other target.
+    let (down, up) = (MockProvider::start().await, MockProvider::start().await);
+    down.set_default(MockReply::status(503));
+    let config = PortkeyConfig::from_value(json!({
         "strategy": {"mode": "loadbalance", "on_status_codes": [503]},
-        "targets": [{"provider": "openai", "api_key": "k"}, {"provider": "openai", "api_key": "k"}]
+        "targets": [
+            {"provider": "openai", "api_key": "k", "custom_host": down.base_url(), "weight": 0.5},
+            {"provider": "openai", "api_key": "k", "custom_host": up.base_url(), "weight": 0.5}
+        ]
     }))
-    .expect_err("refused today");
-    assert!(
-        error.to_string().contains("only `fallback` reads it"),
-        "{error}"
-    );
+    .expect("the shared rules accept on_status_codes in loadbalance");
+    let gateway = PortkeyGateway::new()
+        .config(config)
+        .http_client(http())
+        .in_process(VirtualKeys::new());
+    gateway.check().expect("valid");
+    let call = CallContext::detached();
+    for _ in 0..20 {
+        let reply = gateway
+            .chat(&call, ChatRequest::new("gpt-4o-mini").user("hi"))
+            .await
+            .expect("the healthy sibling answers");
+        assert_eq!(
+            reply.gateway_metadata["portkey"]["last_used_option_index"],
+            "config.targets[1]"
+        );
+    }
+    assert_eq!(up.request_count(), 20);
 }
 
 #[tokio::test]

@@ -55,11 +55,16 @@ pub(crate) fn check_strategy(node: &Map<String, Value>, node_path: &JsonPath, re
         match key.as_str() {
             "mode" => {}
             "on_status_codes" => match mode {
-                Some(mode) if mode != "fallback" => report.key(
+                // `loadbalance` too: Portkey's gateway accepts and ignores it
+                // there; FastAgentic's in-process engine fails over to the
+                // siblings on these statuses (and says so when a config with
+                // it goes to a remote gateway).
+                Some(mode) if mode != "fallback" && mode != "loadbalance" => report.key(
                     &item_path,
                     format!(
-                        "`on_status_codes` in a `{mode}` strategy is ignored: only `fallback` reads it; \
-                         to retry on status codes put them in `retry.on_status_codes`"
+                        "`on_status_codes` in a `{mode}` strategy is ignored: only `fallback` (and \
+                         `loadbalance`, in-process) reads it; to retry on status codes put them in \
+                         `retry.on_status_codes`"
                     ),
                 ),
                 _ => check_status_codes(item, &item_path, Trigger::Fallback, report),

@@ -517,14 +517,20 @@ fn strategy_status_codes() {
     assert_eq!(found[0].0, "strategy.on_status_codes[1]");
     assert_eq!(found[1].0, "strategy.on_status_codes[2]");
     assert!(found[1].2.contains("100..=599"));
-    let (path, at, message) = only_error(
-        json!({"strategy": {"mode": "loadbalance", "on_status_codes": [429]}, "targets": [{"virtual_key": "a"}]}),
+    // `loadbalance` reads them in-process (failover to siblings); the seed's example.
+    assert!(
+        errors(json!({"strategy": {"mode": "loadbalance", "on_status_codes": [429]}, "targets": [{"virtual_key": "a"}]}))
+            .is_empty()
     );
+    let (path, at, message) = only_error(json!({
+        "strategy": {"mode": "conditional", "on_status_codes": [429], "conditions": [{"query": {"metadata.tier": "a"}, "then": "a"}]},
+        "targets": [{"name": "a", "virtual_key": "a"}]
+    }));
     assert_eq!(
         (path.as_str(), at),
         ("strategy.on_status_codes", Blame::Key)
     );
-    assert!(message.contains("only `fallback` reads it"));
+    assert!(message.contains("only `fallback` (and `loadbalance`, in-process) reads it"));
     let (path, at, message) = only_error(
         json!({"on_status_codes": [429], "strategy": {"mode": "fallback"}, "targets": [{"virtual_key": "a"}]}),
     );
