@@ -166,18 +166,7 @@ impl Poster {
     }
 
     fn connection_error(&self, e: &reqwest::Error) -> GatewayError {
-        // reqwest's Display carries the URL (Azure's has no key in it), never headers.
-        let mut message = e.to_string();
-        let mut source = std::error::Error::source(e);
-        while let Some(inner) = source {
-            message.push_str(": ");
-            message.push_str(&inner.to_string());
-            source = inner.source();
-        }
-        GatewayError::Connection {
-            provider: self.provider.to_string(),
-            message,
-        }
+        fastagentic::gateway::kit::connection_error(&self.provider, e)
     }
 }
 

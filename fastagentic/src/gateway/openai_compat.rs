@@ -293,18 +293,7 @@ impl OpenAiCompatClient {
     }
 
     fn connection_error(&self, e: &reqwest::Error) -> GatewayError {
-        // `reqwest::Error`'s Display carries the URL, never headers, so no key leaks here.
-        let mut message = e.to_string();
-        let mut source = std::error::Error::source(e);
-        while let Some(inner) = source {
-            message.push_str(": ");
-            message.push_str(&inner.to_string());
-            source = inner.source();
-        }
-        GatewayError::Connection {
-            provider: self.provider.to_string(),
-            message,
-        }
+        super::kit::connection_error(&self.provider, e)
     }
 
     async fn upstream_error(&self, response: reqwest::Response) -> GatewayError {

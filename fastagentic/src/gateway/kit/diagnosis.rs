@@ -54,3 +54,20 @@ pub fn explain_upstream(error: GatewayError, explain: impl FnOnce(&mut Failure))
         other => other,
     }
 }
+
+/// The error for a request that could not reach `provider`: reqwest's
+/// message with each underlying cause after it. reqwest's `Display` carries
+/// the URL, never headers, so no key leaks here.
+pub fn connection_error(provider: &str, error: &reqwest::Error) -> crate::GatewayError {
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(inner) = source {
+        message.push_str(": ");
+        message.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    crate::GatewayError::Connection {
+        provider: provider.to_owned(),
+        message,
+    }
+}

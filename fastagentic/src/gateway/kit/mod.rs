@@ -40,7 +40,7 @@ mod transport;
 pub use crate::kit_gateway;
 pub use base_url::BaseUrl;
 pub use compile::{Compile, CompileOnce};
-pub use diagnosis::{Failure, explain_upstream};
+pub use diagnosis::{Failure, connection_error, explain_upstream};
 pub use metadata::{MetadataFn, MetadataWith};
 pub use per_call::PerCall;
 pub use ready::{Facts, Outgoing, PerRequest, Ready};
