@@ -5,3 +5,17 @@
 pub mod loopback;
 pub mod peers;
 pub mod sse;
+
+/// The guides' Rust snippets, compiled (and run unless marked `no_run`) as
+/// doctests, so the documentation cannot drift from the code.
+#[cfg(doctest)]
+mod documentation {
+    #[doc = include_str!("../../docs/caching.md")]
+    struct Caching;
+    #[doc = include_str!("../../docs/litellm.md")]
+    struct LiteLlm;
+    #[doc = include_str!("../../docs/observability.md")]
+    struct Observability;
+    #[doc = include_str!("../../docs/reliability.md")]
+    struct Reliability;
+}
