@@ -5,7 +5,7 @@
 
 use fastagentic::gateway::ConfigProblems;
 use fastagentic::gateway::kit::{
-    self as kit, Compile, MetadataWith, Outgoing, PerRequest, Ready, Setting, redact, secret_header,
+    self as kit, Compile, MetadataWith, Outgoing, PerRequest, Ready, Setting, secret_header,
 };
 use fastagentic::llm::Extra;
 use fastagentic::{
@@ -213,7 +213,7 @@ impl Ready for Compiled {
         Facts::read(headers).into_kit()
     }
 
-    /// Makes the proxy's errors say what to fix, without the key.
+    /// Makes the proxy's errors say what to fix.
     fn diagnose(&self, error: GatewayError) -> GatewayError {
         let setup = Setup {
             key_sent: self.api_key.is_some(),
@@ -223,11 +223,8 @@ impl Ready for Compiled {
                 .is_some_and(|key| key.origin().env().is_some()),
             base_url: &self.base_url,
         };
-        let error = crate::diagnose::explain(error, &setup);
-        match &self.api_key {
-            Some(key) => redact::error(error, key.value().expose()),
-            None => error,
-        }
+        // The key itself is masked by the kit, as every sensitive header.
+        crate::diagnose::explain(error, &setup)
     }
 }
 

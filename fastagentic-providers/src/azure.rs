@@ -322,6 +322,10 @@ impl Transport for Deployments {
         self.poster.provider()
     }
 
+    fn static_headers(&self) -> &HeaderMap {
+        self.poster.headers()
+    }
+
     async fn chat(
         &self,
         request: &ChatRequest,

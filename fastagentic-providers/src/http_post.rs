@@ -58,6 +58,10 @@ impl Poster {
         &self.provider
     }
 
+    pub(crate) fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
     pub(crate) fn provider_arc(&self) -> Arc<str> {
         self.provider.clone()
     }

@@ -225,6 +225,10 @@ impl Transport for Messages {
         self.poster.provider()
     }
 
+    fn static_headers(&self) -> &HeaderMap {
+        self.poster.headers()
+    }
+
     async fn chat(
         &self,
         request: &ChatRequest,

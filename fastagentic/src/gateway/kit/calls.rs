@@ -3,7 +3,7 @@
 //! facts of the answer or the diagnosis of the failure.
 
 use super::ready::Answer;
-use super::{Compile, CompileOnce, Outgoing, Ready, Transport};
+use super::{Compile, CompileOnce, Outgoing, Ready, Transport, redact};
 use crate::gateway::{BoxFuture, CallContext, GatewayError, UpstreamReply};
 use crate::llm::{ChatRequest, ChatResponse, ChatStream, EmbeddingRequest, EmbeddingResponse};
 
@@ -41,7 +41,7 @@ where
             let (headers, stream) = client
                 .chat_stream(request, per_request.headers)
                 .await
-                .map_err(|error| ready.diagnose(error))?;
+                .map_err(|error| failed(ready, error))?;
             Ok(match ready.facts(&headers, per_request.sent).section {
                 Some(section) => stream.with_metadata(client.provider(), section),
                 None => stream,
@@ -75,7 +75,12 @@ fn answered<R: Ready, A: Answer>(
     reply: Result<UpstreamReply<A>, GatewayError>,
     sent: R::Sent,
 ) -> Result<A, GatewayError> {
-    let reply = reply.map_err(|error| ready.diagnose(error))?;
+    let reply = reply.map_err(|error| failed(ready, error))?;
     let facts = ready.facts(&reply.headers, sent);
     Ok(facts.put_on(ready.client().provider(), reply.body))
+}
+
+/// The failure diagnosed, with every credential the gateway sends masked.
+fn failed<R: Ready>(ready: &R, error: GatewayError) -> GatewayError {
+    redact::sent_credentials(ready.diagnose(error), ready.client().static_headers())
 }

@@ -1,6 +1,7 @@
 //! Hiding credentials wherever a gateway shows something: a URL in a
 //! message, a config in `Debug`, an error a provider echoed a key into.
 
+use http::HeaderMap;
 use serde_json::Value;
 
 use super::explain_upstream;
@@ -108,6 +109,52 @@ pub fn error(error: GatewayError, secret: &str) -> GatewayError {
     }
 }
 
+/// `error` with every credential among `headers` masked: the value of each
+/// header marked sensitive, its token after an auth scheme (`Bearer sk-1`),
+/// and the credentials inside one that holds JSON (a Portkey config's
+/// targets' keys).
+pub fn sent_credentials(mut error: GatewayError, headers: &HeaderMap) -> GatewayError {
+    for value in headers.values().filter(|value| value.is_sensitive()) {
+        let Ok(text) = value.to_str() else {
+            continue;
+        };
+        for secret in credentials_in(text) {
+            error = self::error(error, &secret);
+        }
+    }
+    error
+}
+
+/// The credentials a sensitive header value carries.
+fn credentials_in(text: &str) -> Vec<String> {
+    let mut found = vec![text.to_owned()];
+    if let Some((_scheme, token)) = text.split_once(' ') {
+        found.push(token.trim().to_owned());
+    }
+    if let Ok(json) = serde_json::from_str::<Value>(text) {
+        secret_strings(&json, false, &mut found);
+    }
+    found
+}
+
+/// Every string under a credential's key in `value`.
+fn secret_strings(value: &Value, secret: bool, found: &mut Vec<String>) {
+    match value {
+        Value::String(text) if secret => found.push(text.clone()),
+        Value::Object(map) => {
+            for (key, item) in map {
+                secret_strings(item, secret || is_secret_key(key), found);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                secret_strings(item, secret, found);
+            }
+        }
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,5 +199,33 @@ mod tests {
         let text = format!("{:?}", error(upstream, "sk-secret-123"));
         assert!(!text.contains("sk-secret-123"), "{text}");
         assert!(text.contains("bad key *** here"), "{text}");
+    }
+
+    #[test]
+    fn errors_never_show_a_sensitive_header_or_the_keys_in_it() {
+        let mut headers = HeaderMap::new();
+        let mut bearer = http::HeaderValue::from_static("Bearer sk-echoed");
+        bearer.set_sensitive(true);
+        headers.insert(http::header::AUTHORIZATION, bearer);
+        let mut config = http::HeaderValue::from_static(r#"{"targets":[{"api_key":"sk-inner"}]}"#);
+        config.set_sensitive(true);
+        headers.insert("x-portkey-config", config);
+        headers.insert("x-trace", http::HeaderValue::from_static("trace-1"));
+        let echoed = GatewayError::Upstream {
+            provider: "openai".into(),
+            status: 401,
+            message: "wrong keys: sk-echoed, sk-inner (trace-1)".into(),
+            body: "sk-echoed".into(),
+            retry_after: None,
+        };
+        let text = format!("{:?}", sent_credentials(echoed, &headers));
+        assert!(
+            !text.contains("sk-echoed") && !text.contains("sk-inner"),
+            "{text}"
+        );
+        assert!(
+            text.contains("trace-1"),
+            "what is not a credential stays: {text}"
+        );
     }
 }

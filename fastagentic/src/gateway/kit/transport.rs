@@ -16,6 +16,11 @@ pub trait Transport: Send + Sync + 'static {
     /// The provider's name: errors and the metadata section's key.
     fn provider(&self) -> &str;
 
+    /// The headers sent on every request. Those marked sensitive (the
+    /// credentials, see [`secret_header`](super::secret_header)) are masked
+    /// out of every error the gateway returns: a provider may echo them.
+    fn static_headers(&self) -> &HeaderMap;
+
     /// One chat completion.
     fn chat(
         &self,
@@ -41,6 +46,10 @@ pub trait Transport: Send + Sync + 'static {
 impl Transport for OpenAiCompatClient {
     fn provider(&self) -> &str {
         OpenAiCompatClient::provider(self)
+    }
+
+    fn static_headers(&self) -> &HeaderMap {
+        self.headers()
     }
 
     fn chat(
