@@ -16,6 +16,10 @@ mod documentation {
     struct LiteLlm;
     #[doc = include_str!("../../docs/observability.md")]
     struct Observability;
+    #[doc = include_str!("../../docs/providers.md")]
+    struct Providers;
     #[doc = include_str!("../../docs/reliability.md")]
     struct Reliability;
+    #[doc = include_str!("../../README.md")]
+    struct Readme;
 }
