@@ -14,7 +14,7 @@ use crate::endpoint::collect_endpoints;
 use crate::error::Error;
 use crate::gateway::{DemoGateway, LlmGateway};
 use crate::hooks::HookSet;
-use crate::http::{self, EndpointRuntime, Readiness};
+use crate::http::{self, EndpointRuntime, Readiness, StreamCutoff};
 use crate::observability::{EndpointTelemetry, Metrics};
 use crate::reliability::RateLimiter;
 
@@ -68,6 +68,7 @@ impl App {
 
         let metrics = self.metrics.then(Metrics::new);
         let readiness = Readiness::default();
+        let stream_cutoff = StreamCutoff::default();
         let openapi = Arc::new(http::openapi_document(&self.info, &endpoints));
         let mut router = Router::new();
         let mut routes = Vec::new();
@@ -100,6 +101,7 @@ impl App {
                     .or(self.request_timeout),
                 has_path_params,
                 telemetry: EndpointTelemetry::new(reg.path, reg.name, metrics.as_ref()),
+                stream_cutoff: stream_cutoff.clone(),
             });
             let route = if has_path_params {
                 post(move |params: RawPathParams, request: Request| {
@@ -143,7 +145,9 @@ impl App {
             router,
             hooks,
             readiness,
+            stream_cutoff,
             routes,
+            drain_delay: self.drain_delay,
             shutdown_timeout: self.shutdown_timeout,
         })
     }

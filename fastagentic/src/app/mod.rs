@@ -50,6 +50,7 @@ pub struct App {
     use_inventory: bool,
     body_limit: usize,
     request_timeout: Option<Duration>,
+    drain_delay: Duration,
     shutdown_timeout: Duration,
     prices: PriceTable,
     openai_prefix: Option<String>,
@@ -88,6 +89,7 @@ impl App {
             use_inventory: true,
             body_limit: DEFAULT_BODY_LIMIT,
             request_timeout: None,
+            drain_delay: Duration::ZERO,
             shutdown_timeout: Duration::from_secs(30),
             prices: PriceTable::default(),
             openai_prefix: None,
@@ -194,9 +196,23 @@ impl App {
         self
     }
 
-    /// How long shutdown waits for in-flight requests to finish (default 30 s).
+    /// How long shutdown waits for in-flight requests to finish (default
+    /// 30 s). Streams still open when it runs out end with an SSE `error`
+    /// event (`shutting_down`) rather than a cut connection; other requests
+    /// still running are stopped.
     pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
         self.shutdown_timeout = timeout;
+        self
+    }
+
+    /// How long the app keeps accepting connections after the shutdown
+    /// signal, with `GET /ready` answering 503, before it stops accepting and
+    /// drains (default zero: it stops accepting at once). Set it to the
+    /// time your load balancer needs to see the 503 and stop sending
+    /// traffic (a Kubernetes readiness probe's period times its failure
+    /// threshold), so no client meets a refused connection.
+    pub fn drain_delay(mut self, delay: Duration) -> Self {
+        self.drain_delay = delay;
         self
     }
 

@@ -12,16 +12,22 @@ use tokio::sync::oneshot;
 
 use crate::error::Error;
 use crate::hooks::{HookContext, HookEvent, HookSet};
-use crate::http::Readiness;
+use crate::http::{Readiness, StreamCutoff};
 
 /// An assembled app, ready to serve.
 pub(super) struct Built {
     pub(super) router: Router,
     pub(super) hooks: Arc<HookSet>,
     pub(super) readiness: Readiness,
+    pub(super) stream_cutoff: StreamCutoff,
     pub(super) routes: Vec<String>,
+    pub(super) drain_delay: Duration,
     pub(super) shutdown_timeout: Duration,
 }
+
+/// How long streams get, once told to end at the drain timeout, to send
+/// their error event before the server stops.
+const STREAM_END_GRACE: Duration = Duration::from_millis(500);
 
 impl Built {
     pub(super) async fn run<F>(self, listener: TcpListener, signal: F) -> Result<(), Error>
@@ -51,6 +57,8 @@ impl Built {
             router,
             hooks,
             readiness,
+            stream_cutoff,
+            drain_delay,
             shutdown_timeout,
             ..
         } = self;
@@ -59,7 +67,13 @@ impl Built {
         let graceful = async move {
             signal.await;
             readiness.set(false);
-            tracing::info!("shutting down: draining in-flight requests");
+            if !drain_delay.is_zero() {
+                tracing::info!(
+                    "shutting down: /ready answers 503; still accepting for {drain_delay:?} (drain delay)"
+                );
+                tokio::time::sleep(drain_delay).await;
+            }
+            tracing::info!("shutting down: no new connections; draining in-flight requests");
             let _ = draining_tx.send(());
         };
         let server = axum::serve(listener, router.into_make_service())
@@ -69,6 +83,11 @@ impl Built {
         let deadline = async move {
             if draining_rx.await.is_ok() {
                 tokio::time::sleep(limit).await;
+                tracing::warn!(
+                    "drain timeout ({limit:?}) reached: ending open streams with an error event"
+                );
+                stream_cutoff.cut();
+                tokio::time::sleep(STREAM_END_GRACE).await;
             } else {
                 std::future::pending::<()>().await;
             }

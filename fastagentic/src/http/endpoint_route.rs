@@ -35,6 +35,8 @@ pub(crate) struct EndpointRuntime {
     pub has_path_params: bool,
     /// The request span, metrics and LLM-call telemetry (see `observability`).
     pub telemetry: EndpointTelemetry,
+    /// Ends the endpoint's open streams when shutdown's drain timeout runs out.
+    pub stream_cutoff: super::StreamCutoff,
 }
 
 const RUN_ID_HEADER: &str = "x-fastagentic-run-id";
@@ -200,7 +202,7 @@ async fn run(
                     HeaderValue::from_static("no"),
                 ),
             ],
-            sse_body(events),
+            sse_body(events, runtime.stream_cutoff.watch()),
         )
             .into_response()),
     }

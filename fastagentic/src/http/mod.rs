@@ -8,9 +8,11 @@ mod health;
 mod openapi;
 mod request_metadata;
 mod sse;
+mod stream_cutoff;
 
 pub(crate) use docs_page::docs_page;
 pub(crate) use endpoint_route::{EndpointRuntime, serve_endpoint};
 pub(crate) use error_response::{method_not_allowed, not_found};
 pub(crate) use health::{Readiness, health, ready};
 pub(crate) use openapi::{ApiInfo, openapi_document};
+pub(crate) use stream_cutoff::StreamCutoff;
