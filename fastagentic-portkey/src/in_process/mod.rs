@@ -9,6 +9,7 @@ mod label;
 mod providers;
 mod query;
 mod status;
+mod transport;
 mod tree;
 
 use std::sync::{Arc, OnceLock};
@@ -22,7 +23,7 @@ use fastagentic::reliability::Timeout;
 use serde_json::{Map, Value};
 
 pub use keys::{VIRTUAL_KEYS_ENV, VirtualKey, VirtualKeys};
-pub use providers::OPENAI_COMPATIBLE;
+pub use providers::{ADAPTED_PROVIDERS, OPENAI_COMPATIBLE};
 
 use crate::compiled::merged_config;
 use crate::settings::{NAME, Settings};
