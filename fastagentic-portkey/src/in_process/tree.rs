@@ -11,9 +11,13 @@ use fastagentic::Secret;
 use fastagentic::cache::ExactCache;
 use fastagentic::gateway::{LlmGateway, shared};
 use fastagentic::llm::Extra;
-use fastagentic::reliability::{Backoff, ErrorFilter, Fallback, Override, Retry, RetryPolicy};
+use fastagentic::reliability::{
+    Backoff, BreakerPolicy, CircuitBreaker, ErrorFilter, Fallback, Override, Retry, RetryPolicy,
+};
 use fastagentic::routing::{Balance, Conditional, LoadBalance};
-use fastagentic_rules::portkey::{DEFAULT_TRUSTED_CUSTOM_HOSTS, check_custom_host};
+use fastagentic_rules::portkey::{
+    DEFAULT_TRUSTED_CUSTOM_HOSTS, check_custom_host, circuit_breaker_settings,
+};
 use serde_json::{Map, Value};
 
 use super::label::Labelled;
@@ -68,8 +72,37 @@ impl Inherited {
 }
 
 /// Compiles the node at `path` (`config`, `config.targets[1]`, ...); every
-/// problem is pushed with its path.
+/// problem is pushed with its path. A node with a `circuit_breaker` (our
+/// extension) is skipped while its circuit is open.
 pub(crate) fn compile(
+    node: &Value,
+    path: &str,
+    inherited: &Inherited,
+    env: &Env<'_>,
+    problems: &mut Vec<String>,
+) -> Option<Arc<dyn LlmGateway>> {
+    let gateway = compile_node(node, path, inherited, env, problems)?;
+    let Some(breaker) = node.get("circuit_breaker") else {
+        return Some(gateway);
+    };
+    let Some(settings) = circuit_breaker_settings(breaker) else {
+        problems.push(format!(
+            "{path}.circuit_breaker: not a valid circuit breaker (check the config with \
+             `PortkeyConfig::from_json`)"
+        ));
+        return None;
+    };
+    let policy = BreakerPolicy::new(
+        settings.failure_threshold,
+        Duration::from_millis(settings.window_ms),
+    )
+    .cooldown(Duration::from_millis(settings.cooldown_ms));
+    Some(shared(
+        CircuitBreaker::new(gateway, policy).target(path.to_owned()),
+    ))
+}
+
+fn compile_node(
     node: &Value,
     path: &str,
     inherited: &Inherited,
@@ -127,7 +160,16 @@ pub(crate) fn compile(
             Some(shared(Fallback::chain(children).fallback_on(filter)))
         }
         "loadbalance" => {
-            let mut balance = LoadBalance::new(Balance::Weighted);
+            // Our extension: `strategy.balance` (the rules checked the name).
+            let policy = match strategy
+                .and_then(|s| s.get("balance"))
+                .and_then(Value::as_str)
+            {
+                Some("least_latency") => Balance::LeastLatency,
+                Some("least_busy") => Balance::LeastBusy,
+                _ => Balance::Weighted,
+            };
+            let mut balance = LoadBalance::new(policy);
             for (target, child) in targets.iter().zip(children) {
                 let weight = target.get("weight").and_then(Value::as_f64).unwrap_or(1.0);
                 balance = balance.target(child, weight);
