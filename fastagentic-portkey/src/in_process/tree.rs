@@ -1,8 +1,11 @@
 //! A Portkey config compiled into a tree of the core's pieces: `Fallback`,
 //! `LoadBalance`, `Conditional` for strategies; per target `Override`,
-//! `ExactCache`, `Retry` and a timeout answering 408 around an
-//! `OpenAiGateway`. Parent settings flow to children as Portkey's
-//! `tryTargetsRecursively` passes them; credentials never do.
+//! `ExactCache`, `Retry` and a timeout answering 408 around the provider's
+//! gateway (`OpenAiGateway` or an adapter, see `transport.rs`); our
+//! extensions `strategy.balance` and `circuit_breaker` pick the
+//! `LoadBalance` policy and wrap a node in a `CircuitBreaker`. Parent
+//! settings flow to children as Portkey's `tryTargetsRecursively` passes
+//! them; credentials never do.
 
 use std::sync::Arc;
 use std::time::Duration;
