@@ -8,7 +8,7 @@ use fastagentic::gateway::kit::{Compile, Facts, Outgoing, PerRequest, Ready, sec
 use fastagentic::gateway::kit::{MetadataWith, PerCall, Setting};
 use fastagentic::{CallContext, GatewayError, OpenAiCompatClient, Secret};
 use fastagentic_rules::portkey::{
-    DEFAULT_TRUSTED_CUSTOM_HOSTS, PathSegment, check_custom_host, check_provider,
+    DEFAULT_TRUSTED_CUSTOM_HOSTS, PathSegment, check_custom_host, check_provider, extensions_in,
 };
 use http::{HeaderMap, HeaderName, HeaderValue, header};
 use serde_json::{Map, Value};
@@ -58,6 +58,12 @@ impl Compile for Settings {
                  gateway (it never fails over to a sibling); only the in-process engine \
                  (`PortkeyGateway::in_process`) reads it"
             );
+        }
+        if let Some(config) = &config {
+            // Our in-process extensions: the gateway would drop them silently.
+            for found in extensions_in(config.as_json()) {
+                problems.push(found.to_string());
+            }
         }
         set_config(settings, config.as_ref(), &mut client, &mut problems);
         set_provider(settings, &mut client, &mut problems);

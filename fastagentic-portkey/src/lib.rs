@@ -56,8 +56,8 @@ pub use config::{PortkeyConfig, PortkeyConfigError};
 pub use fastagentic_rules::portkey::{Blame, ConfigError, PathSegment};
 pub use gateway::PortkeyGateway;
 pub use in_process::{
-    InProcessPortkey, OPENAI_COMPATIBLE, PORTKEY_RETRY_BASE_DELAY, VIRTUAL_KEYS_ENV, VirtualKey,
-    VirtualKeys,
+    ADAPTED_PROVIDERS, InProcessPortkey, OPENAI_COMPATIBLE, PORTKEY_RETRY_BASE_DELAY,
+    VIRTUAL_KEYS_ENV, VirtualKey, VirtualKeys,
 };
 pub use retry::{DEFAULT_RETRY_STATUS_CODES, RetryConfig};
 pub use settings::{API_KEY_ENV, BASE_URL_ENV, HOSTED_BASE_URL, NAME};

@@ -9,6 +9,7 @@ mod label;
 mod providers;
 mod query;
 mod status;
+mod transport;
 mod tree;
 
 use std::sync::{Arc, OnceLock};
@@ -22,7 +23,7 @@ use fastagentic::reliability::Timeout;
 use serde_json::{Map, Value};
 
 pub use keys::{VIRTUAL_KEYS_ENV, VirtualKey, VirtualKeys};
-pub use providers::OPENAI_COMPATIBLE;
+pub use providers::{ADAPTED_PROVIDERS, OPENAI_COMPATIBLE};
 
 use crate::compiled::merged_config;
 use crate::settings::{NAME, Settings};
@@ -36,7 +37,9 @@ pub const PORTKEY_RETRY_BASE_DELAY: Duration = Duration::from_secs(1);
 /// The config is compiled once, at start-up ([`check`](LlmGateway::check)
 /// names the path of any problem, e.g. `config.targets[1].provider: ...`),
 /// into `Fallback`, `LoadBalance`, `Conditional`, `Override`, `ExactCache`,
-/// `Retry` and timeout pieces over `OpenAiGateway`s. Hooks see
+/// `Retry`, `CircuitBreaker` and timeout pieces over `OpenAiGateway`s and
+/// the adapters of `fastagentic-providers` (`anthropic`, `azure-openai`,
+/// `google`: [`ADAPTED_PROVIDERS`]). Hooks see
 /// `metadata["portkey"]` as the remote gateway reports it: `cache_status`,
 /// `last_used_option_index`, `retry_attempts`, `provider`, `trace_id`, and
 /// `cost` from the app's price table.

@@ -1,24 +1,32 @@
 //! A Portkey config compiled into a tree of the core's pieces: `Fallback`,
 //! `LoadBalance`, `Conditional` for strategies; per target `Override`,
-//! `ExactCache`, `Retry` and a timeout answering 408 around an
-//! `OpenAiGateway`. Parent settings flow to children as Portkey's
-//! `tryTargetsRecursively` passes them; credentials never do.
+//! `ExactCache`, `Retry` and a timeout answering 408 around the provider's
+//! gateway (`OpenAiGateway` or an adapter, see `transport.rs`); our
+//! extensions `strategy.balance` and `circuit_breaker` pick the
+//! `LoadBalance` policy and wrap a node in a `CircuitBreaker`. Parent
+//! settings flow to children as Portkey's `tryTargetsRecursively` passes
+//! them; credentials never do.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use fastagentic::Secret;
 use fastagentic::cache::ExactCache;
 use fastagentic::gateway::{LlmGateway, shared};
 use fastagentic::llm::Extra;
-use fastagentic::reliability::{Backoff, ErrorFilter, Fallback, Override, Retry, RetryPolicy};
+use fastagentic::reliability::{
+    Backoff, BreakerPolicy, CircuitBreaker, ErrorFilter, Fallback, Override, Retry, RetryPolicy,
+};
 use fastagentic::routing::{Balance, Conditional, LoadBalance};
-use fastagentic::{OpenAiGateway, Secret};
-use fastagentic_rules::portkey::{DEFAULT_TRUSTED_CUSTOM_HOSTS, check_custom_host};
+use fastagentic_rules::portkey::{
+    DEFAULT_TRUSTED_CUSTOM_HOSTS, check_custom_host, circuit_breaker_settings,
+};
 use serde_json::{Map, Value};
 
 use super::label::Labelled;
 use super::query;
 use super::status::RequestTimeout;
+use super::transport::{self, AzureFields, ProviderTarget};
 use super::{VirtualKeys, providers};
 use crate::DEFAULT_RETRY_STATUS_CODES;
 
@@ -67,8 +75,37 @@ impl Inherited {
 }
 
 /// Compiles the node at `path` (`config`, `config.targets[1]`, ...); every
-/// problem is pushed with its path.
+/// problem is pushed with its path. A node with a `circuit_breaker` (our
+/// extension) is skipped while its circuit is open.
 pub(crate) fn compile(
+    node: &Value,
+    path: &str,
+    inherited: &Inherited,
+    env: &Env<'_>,
+    problems: &mut Vec<String>,
+) -> Option<Arc<dyn LlmGateway>> {
+    let gateway = compile_node(node, path, inherited, env, problems)?;
+    let Some(breaker) = node.get("circuit_breaker") else {
+        return Some(gateway);
+    };
+    let Some(settings) = circuit_breaker_settings(breaker) else {
+        problems.push(format!(
+            "{path}.circuit_breaker: not a valid circuit breaker (check the config with \
+             `PortkeyConfig::from_json`)"
+        ));
+        return None;
+    };
+    let policy = BreakerPolicy::new(
+        settings.failure_threshold,
+        Duration::from_millis(settings.window_ms),
+    )
+    .cooldown(Duration::from_millis(settings.cooldown_ms));
+    Some(shared(
+        CircuitBreaker::new(gateway, policy).target(path.to_owned()),
+    ))
+}
+
+fn compile_node(
     node: &Value,
     path: &str,
     inherited: &Inherited,
@@ -126,7 +163,16 @@ pub(crate) fn compile(
             Some(shared(Fallback::chain(children).fallback_on(filter)))
         }
         "loadbalance" => {
-            let mut balance = LoadBalance::new(Balance::Weighted);
+            // Our extension: `strategy.balance` (the rules checked the name).
+            let policy = match strategy
+                .and_then(|s| s.get("balance"))
+                .and_then(Value::as_str)
+            {
+                Some("least_latency") => Balance::LeastLatency,
+                Some("least_busy") => Balance::LeastBusy,
+                _ => Balance::Weighted,
+            };
+            let mut balance = LoadBalance::new(policy);
             for (target, child) in targets.iter().zip(children) {
                 let weight = target.get("weight").and_then(Value::as_f64).unwrap_or(1.0);
                 balance = balance.target(child, weight);
@@ -210,12 +256,14 @@ fn leaf(
     problems: &mut Vec<String>,
 ) -> Option<Arc<dyn LlmGateway>> {
     let text = |key: &str| object.get(key).and_then(Value::as_str);
-    let (provider, api_key, key_url) = if let Some(name) = text("virtual_key") {
+    let own_azure = AzureFields::of(object);
+    let (provider, api_key, key_url, azure) = if let Some(name) = text("virtual_key") {
         match env.keys.get(name) {
             Some(key) => (
                 key.provider().to_owned(),
                 key.api_key().clone(),
                 key.base_url_str().map(str::to_owned),
+                own_azure.or(key.azure()),
             ),
             None => {
                 let known: Vec<&str> = env.keys.names().collect();
@@ -234,7 +282,7 @@ fn leaf(
         }
     } else if let Some(provider) = text("provider") {
         let key = text("api_key").unwrap_or_default();
-        (provider.to_owned(), Secret::new(key), None)
+        (provider.to_owned(), Secret::new(key), None, own_azure)
     } else {
         problems.push(format!(
             "{path}: the target names no provider: give it `provider` with `api_key`, or a \
@@ -242,8 +290,8 @@ fn leaf(
         ));
         return None;
     };
-    let default_url = match providers::base_url(&provider) {
-        Ok(url) => url,
+    let kind = match providers::kind(&provider) {
+        Ok(kind) => kind,
         Err(problem) => {
             problems.push(format!("{path}.provider: {problem}"));
             return None;
@@ -255,25 +303,36 @@ fn leaf(
         .or_else(|| here.custom_host.clone());
     let base_url = match custom.or(key_url) {
         Some(url) => match check_custom_host(&url, DEFAULT_TRUSTED_CUSTOM_HOSTS) {
-            Ok(()) => url,
+            Ok(()) => Some(url),
             Err(problem) => {
                 problems.push(format!("{path}.custom_host: {problem}"));
                 return None;
             }
         },
-        None => default_url.to_owned(),
+        None => None,
     };
-    // Ollama and other local servers take no key; the transport wants one.
-    let api_key = if api_key.expose().is_empty() && provider == "ollama" {
-        Secret::new("ollama")
-    } else {
-        api_key
+    let built = transport::transport(ProviderTarget {
+        slug: &provider,
+        kind,
+        api_key,
+        base_url,
+        azure,
+        anthropic_version: text("anthropic_version").map(str::to_owned),
+        http: env.http,
+    });
+    let transport = match built {
+        Ok(transport) => transport,
+        Err(problem) => {
+            problems.push(format!("{path}: {problem}"));
+            return None;
+        }
     };
-    let mut transport = OpenAiGateway::new(api_key).base_url(base_url);
-    if let Some(http) = env.http {
-        transport = transport.http_client(http.clone());
+    // The provider's own settings (keys, URLs) checked now, named by the node.
+    if let Err(error) = transport.check() {
+        problems.push(format!("{path}: {error}"));
+        return None;
     }
-    let mut gateway = shared(transport);
+    let mut gateway = transport;
     if let Some(ms) = here.request_timeout {
         gateway = shared(RequestTimeout::new(gateway, Duration::from_millis(ms)));
     }

@@ -13,6 +13,11 @@
 //! caches, SSRF-refused custom hosts. Hosted-only forms (`virtual_key`,
 //! `@provider-slug`) are accepted, since the hosted service takes them.
 //!
+//! FastAgentic's in-process extensions (`strategy.balance`, a target's
+//! `circuit_breaker`) are checked too ([`BALANCE_POLICIES`],
+//! [`CircuitBreakerSettings`]); [`extensions_in`] finds them in a config
+//! bound for a remote gateway, which does not know them.
+//!
 //! Each rule lives in the module named after its concept; each module's docs
 //! cite the gateway source its facts come from.
 //!
@@ -40,6 +45,7 @@
 mod cache;
 mod custom_host;
 mod error;
+mod extensions;
 mod hooks;
 mod providers;
 mod query;
@@ -57,6 +63,10 @@ use serde_json::Value;
 pub use cache::CACHE_MODES;
 pub use custom_host::{DEFAULT_TRUSTED_CUSTOM_HOSTS, check_custom_host};
 pub use error::{Blame, ConfigError, PathSegment};
+pub use extensions::{
+    BALANCE_POLICIES, CIRCUIT_BREAKER_KEYS, CircuitBreakerSettings, DEFAULT_BREAKER_COOLDOWN_MS,
+    DEFAULT_BREAKER_WINDOW_MS, circuit_breaker_settings, extensions_in,
+};
 pub use providers::{PROVIDERS, check_provider};
 pub use retry::MAX_RETRY_ATTEMPTS;
 pub use strategy::STRATEGY_MODES;

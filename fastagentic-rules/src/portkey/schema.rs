@@ -65,6 +65,8 @@ pub(crate) const TARGET_KEYS: &[(&str, Kind)] = &[
     // circuit breaker (hosted Portkey)
     ("id", Kind::String),
     ("cb_config", Kind::Object),
+    // circuit breaker (FastAgentic in-process extension, `extensions.rs`)
+    ("circuit_breaker", Kind::Object),
     // OpenAI
     ("openai_project", Kind::String),
     ("openai_organization", Kind::String),
@@ -161,6 +163,8 @@ pub(crate) const STRATEGY_KEYS: &[(&str, Kind)] = &[
     ("on_status_codes", Kind::Array),
     ("conditions", Kind::Array),
     ("default", Kind::String),
+    // FastAgentic in-process extension (`extensions.rs`)
+    ("balance", Kind::String),
 ];
 
 /// Keys of `cache`.

@@ -16,6 +16,7 @@
 use serde_json::{Map, Value};
 
 use super::error::{JsonPath, Report};
+use super::extensions::check_balance;
 use super::query::check_query;
 use super::schema::{self, CONDITION_KEYS, STRATEGY_KEYS, describe};
 use super::status_codes::{Trigger, check_status_codes};
@@ -77,6 +78,7 @@ pub(crate) fn check_strategy(node: &Map<String, Value>, node_path: &JsonPath, re
                 _ if key == "conditions" => check_conditions(item, &item_path, names.as_deref(), report),
                 _ => check_target_reference("default", item, &item_path, names.as_deref(), report),
             },
+            "balance" => check_balance(item, &item_path, mode, report),
             "targets" => report.key(
                 &item_path,
                 "`targets` belongs beside `strategy`, not inside it: `{\"strategy\": {\"mode\": ...}, \"targets\": [...]}`",

@@ -28,6 +28,7 @@ use serde_json::{Map, Value};
 use super::cache::check_cache;
 use super::custom_host::check_custom_host;
 use super::error::{JsonPath, Report};
+use super::extensions::check_circuit_breaker;
 use super::hooks::{HOOK_KEYS, check_hooks};
 use super::providers::{ProviderRef, parse_provider};
 use super::retry::check_retry;
@@ -105,6 +106,7 @@ fn check_entry(
         "strategy" => {}
         "retry" => check_retry(value, path, report),
         "cache" => check_cache(value, path, report),
+        "circuit_breaker" => check_circuit_breaker(value, path, report),
         "targets" => {
             if let Err(message) = check_kind(key, value, kind) {
                 report.value(path, message);
@@ -282,7 +284,12 @@ fn check_credentials(node: &Map<String, Value>, path: &JsonPath, report: &mut Re
         }
         return;
     }
-    let message = if let Some(provider) = provider_of(node).filter(|_| !present(node, "api_key")) {
+    let message = if provider_of(node) == Some("azure-openai") && !present(node, "api_key") {
+        "provider `azure-openai` needs an `api_key` (the gateway's schema requires it): add \
+         `\"api_key\": \"...\"`; with an Entra ID token add `azure_ad_token` and \
+         `azure_auth_mode`, or use a hosted `virtual_key`"
+            .to_owned()
+    } else if let Some(provider) = provider_of(node).filter(|_| !present(node, "api_key")) {
         format!(
             "provider `{provider}` needs an `api_key` (the gateway's schema requires both): add \
              `\"api_key\": \"...\"`, or use a hosted `virtual_key`"

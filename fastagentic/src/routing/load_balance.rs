@@ -80,6 +80,45 @@ impl std::fmt::Debug for LoadBalance {
 /// How much a new latency sample moves the average (the last ~10 samples count).
 const EWMA_ALPHA: f64 = 0.2;
 
+impl Member {
+    /// Moves the latency average by one sample. A failure counts as twice
+    /// the slower of its own duration and the average so far, so a target
+    /// that fails fast does not look fast to `LeastLatency`.
+    fn record_latency(&self, elapsed: u64, answered: bool) {
+        let _ = self
+            .latency
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| {
+                let sample = if answered {
+                    elapsed
+                } else {
+                    elapsed.max(old).saturating_mul(2)
+                };
+                Some(if old == 0 {
+                    sample
+                } else {
+                    (old as f64 * (1.0 - EWMA_ALPHA) + sample as f64 * EWMA_ALPHA) as u64
+                })
+            });
+    }
+}
+
+/// A call in flight on a member, counted for `LeastBusy` until it ends or
+/// is dropped (a cancelled request must not leave the target looking busy).
+struct InFlight<'a>(&'a AtomicU32);
+
+impl<'a> InFlight<'a> {
+    fn enter(count: &'a AtomicU32) -> Self {
+        count.fetch_add(1, Ordering::Relaxed);
+        Self(count)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 impl LoadBalance {
     /// No targets yet; add them with [`target`](Self::target).
     pub fn new(balance: Balance) -> Self {
@@ -181,24 +220,14 @@ impl LoadBalance {
         request: GatewayRequest,
     ) -> Result<GatewayReply, GatewayError> {
         let member = &self.members[index];
-        member.in_flight.fetch_add(1, Ordering::Relaxed);
+        let busy = InFlight::enter(&member.in_flight);
         let started = Instant::now();
         let result = member.gateway.serve(call, request).await;
-        member.in_flight.fetch_sub(1, Ordering::Relaxed);
-        if result.is_ok() {
-            let sample = u64::try_from(started.elapsed().as_nanos())
-                .unwrap_or(u64::MAX)
-                .max(1);
-            let _ = member
-                .latency
-                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| {
-                    Some(if old == 0 {
-                        sample
-                    } else {
-                        (old as f64 * (1.0 - EWMA_ALPHA) + sample as f64 * EWMA_ALPHA) as u64
-                    })
-                });
-        }
+        drop(busy);
+        let elapsed = u64::try_from(started.elapsed().as_nanos())
+            .unwrap_or(u64::MAX)
+            .max(1);
+        member.record_latency(elapsed, result.is_ok());
         result
     }
 
@@ -348,6 +377,31 @@ mod tests {
         assert_eq!(balanced.pick(), Some(1), "unmeasured first");
         balanced.members[1].latency.store(9_000, Ordering::Relaxed);
         assert_eq!(balanced.pick(), Some(0), "then the fastest");
+    }
+
+    #[test]
+    fn failures_make_a_target_look_slower_never_faster() {
+        let balanced = LoadBalance::new(Balance::LeastLatency)
+            .target(shared(DemoGateway::new()), 1.0)
+            .target(shared(DemoGateway::new()), 1.0);
+        balanced.members[0].record_latency(1_000, true);
+        balanced.members[1].record_latency(2_000, true);
+        assert_eq!(balanced.pick(), Some(0));
+        // Target 0 fails in 10 ns: counted as 2,000 ns, moving its average up.
+        for _ in 0..10 {
+            balanced.members[0].record_latency(10, false);
+        }
+        assert!(balanced.members[0].latency.load(Ordering::Relaxed) > 2_000);
+        assert_eq!(balanced.pick(), Some(1));
+    }
+
+    #[test]
+    fn a_dropped_call_is_no_longer_in_flight() {
+        let count = AtomicU32::new(0);
+        let busy = InFlight::enter(&count);
+        assert_eq!(count.load(Ordering::Relaxed), 1);
+        drop(busy);
+        assert_eq!(count.load(Ordering::Relaxed), 0);
     }
 
     #[test]
