@@ -1,0 +1,103 @@
+//! The seed example as a user runs it (`cargo run --bin portkey_seed`): no
+//! API key, no Portkey server; every config of the seed's page answers, the
+//! fallback reaches Anthropic after OpenAI's 503, the repeat is a cache hit,
+//! and the cost hook prints a real cost for each call.
+
+use std::process::Command;
+
+/// The example's output, after it ran to the end.
+fn run_seed_example() -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_portkey_seed"))
+        .env_remove("OPENAI_API_KEY")
+        .env_remove("ANTHROPIC_API_KEY")
+        .env_remove("PORTKEY_API_KEY")
+        .output()
+        .expect("the example runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "exit {:?}\nstdout:\n{stdout}\nstderr:\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+/// The lines starting with `prefix`.
+fn lines<'a>(output: &'a str, prefix: &str) -> Vec<&'a str> {
+    output
+        .lines()
+        .filter(|line| line.starts_with(prefix))
+        .collect()
+}
+
+#[test]
+fn every_seed_config_answers_in_process_against_the_mock_providers() {
+    let output = run_seed_example();
+
+    // Fallback: OpenAI answers 503, Anthropic (the second target) answers.
+    assert_eq!(
+        lines(&output, "/fallback: "),
+        ["/fallback: 200 OK Hello from Claude."],
+        "{output}"
+    );
+    assert!(
+        output.contains("cost hook: fallback answered by config.targets[1] (anthropic)"),
+        "{output}"
+    );
+
+    // Semantic cache: the repeat is served from the cache.
+    assert_eq!(
+        lines(&output, "/cached: 200 OK Hello from Claude.").len(),
+        2
+    );
+    let cached = lines(&output, "  cost hook: cached");
+    assert_eq!(cached.len(), 2, "{output}");
+    assert!(cached[0].contains("cache MISS"), "{output}");
+    assert!(cached[1].contains("cache HIT"), "{output}");
+
+    // Load balance: ten answers, every one from one of the two targets.
+    let balanced = lines(&output, "/balanced: 200 OK ");
+    assert_eq!(balanced.len(), 10, "{output}");
+
+    // Retry: 429 and 503 retried, the third attempt answers.
+    assert_eq!(
+        lines(&output, "/retried: "),
+        ["/retried: 200 OK Hello from the backup account."],
+        "{output}"
+    );
+
+    // Conditional: premium to Anthropic, everyone else to Azure.
+    assert_eq!(
+        lines(&output, "/routed: "),
+        [
+            "/routed: 200 OK Hello from Claude.",
+            "/routed: 200 OK Hello from Azure."
+        ],
+        "{output}"
+    );
+
+    // Per-endpoint gateways; /standard's repeat is a hit.
+    assert_eq!(
+        lines(&output, "/premium: "),
+        ["/premium: 200 OK Hello from Claude."]
+    );
+    assert_eq!(
+        lines(&output, "/standard: 200 OK Hello from Azure.").len(),
+        2,
+        "{output}"
+    );
+    let standard = lines(&output, "  cost hook: standard");
+    assert!(standard[1].contains("cache HIT"), "{output}");
+
+    // The cost hook printed a real figure for every call that reached a
+    // provider (the price table knows Claude Sonnet 4.5 and GPT-4o).
+    for line in lines(&output, "  cost hook: ") {
+        if line.contains("cache HIT") {
+            continue;
+        }
+        let cost = line.rsplit('$').next().unwrap_or_default();
+        let cost: f64 = cost.parse().unwrap_or_else(|_| panic!("a cost: {line}"));
+        assert!(cost > 0.0, "{line}");
+    }
+}
