@@ -2,7 +2,9 @@
 # Instructions per request of one server under test, counted by callgrind
 # (reproducible on a busy machine, unlike timings).
 #
-#   bench/callgrind.sh [fastagentic|baseline|openai-compat|fastagentic-stream|baseline-stream] [REQUESTS] [SERVER FLAGS]
+#   bench/callgrind.sh [fastagentic|baseline|openai-compat|fastagentic-stream|baseline-stream|
+#                       portkey-inprocess-fallback|portkey-inprocess-loadbalance|
+#                       portkey-inprocess-cache-hit] [REQUESTS] [SERVER FLAGS]
 #
 # Server flags for FastAgentic: --no-hooks, --no-metrics (to split the cost).
 #
@@ -36,6 +38,9 @@ case "$kind" in
     openai-compat) server=serve-fastagentic; path=/v1/chat/completions ;;
     baseline) server=serve-baseline; path=/triage ;;
     baseline-stream) server=serve-baseline; path=/stream ;;
+    portkey-inprocess-fallback) server=serve-fastagentic; path=/triage; flags+=(--portkey-config fallback) ;;
+    portkey-inprocess-loadbalance) server=serve-fastagentic; path=/triage; flags+=(--portkey-config loadbalance) ;;
+    portkey-inprocess-cache-hit) server=serve-fastagentic; path=/triage; flags+=(--portkey-config cached-fallback) ;;
     *) echo "unknown kind $kind" >&2; exit 2 ;;
 esac
 rm -f "$out/$label.out"*

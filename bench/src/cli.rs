@@ -3,21 +3,53 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::workload::SeedConfig;
+
 /// Every path the harness knows, in report order.
-pub const PATHS: [&str; 8] = [
+pub const PATHS: [&str; 13] = [
     "direct",
     "baseline",
     "fastagentic",
     "openai-compat",
+    "portkey-inprocess-fallback",
+    "portkey-inprocess-loadbalance",
+    "portkey-inprocess-cache-hit",
     "portkey",
     "fastagentic-portkey",
+    "portkey-gateway-fallback",
+    "portkey-gateway-loadbalance",
     "litellm",
     "fastagentic-litellm",
 ];
 
 /// The paths `--quick` runs unless `--only` says otherwise (no peers: their
 /// start-up alone takes longer than the whole quick run).
-pub const QUICK_PATHS: [&str; 4] = ["direct", "baseline", "fastagentic", "openai-compat"];
+pub const QUICK_PATHS: [&str; 7] = [
+    "direct",
+    "baseline",
+    "fastagentic",
+    "openai-compat",
+    "portkey-inprocess-fallback",
+    "portkey-inprocess-loadbalance",
+    "portkey-inprocess-cache-hit",
+];
+
+/// The paths that run one of the seed's Portkey configs, and which.
+pub const SEED_CONFIG_PATHS: [(&str, SeedConfig); 5] = [
+    ("portkey-inprocess-fallback", SeedConfig::Fallback),
+    ("portkey-inprocess-loadbalance", SeedConfig::LoadBalance),
+    ("portkey-inprocess-cache-hit", SeedConfig::CachedFallback),
+    ("portkey-gateway-fallback", SeedConfig::Fallback),
+    ("portkey-gateway-loadbalance", SeedConfig::LoadBalance),
+];
+
+/// The seed config `path` runs, if any.
+pub fn seed_config(path: &str) -> Option<SeedConfig> {
+    SEED_CONFIG_PATHS
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map(|(_, config)| *config)
+}
 
 pub const USAGE: &str = "\
 fastagentic-bench: FastAgentic against a minimal axum handler, the Portkey
@@ -30,7 +62,11 @@ OPTIONS:
     --quick               seconds, not minutes: short windows, 100 streams,
                           no peers (unless --only names them)
     --only LIST           comma-separated paths: direct, baseline, fastagentic,
-                          openai-compat, portkey, fastagentic-portkey, litellm,
+                          openai-compat, portkey-inprocess-fallback,
+                          portkey-inprocess-loadbalance,
+                          portkey-inprocess-cache-hit, portkey,
+                          fastagentic-portkey, portkey-gateway-fallback,
+                          portkey-gateway-loadbalance, litellm,
                           fastagentic-litellm (default: all)
     --out DIR             where the report goes (default: <target>/bench)
     --duration SECS       measured window per request/response run (default 8)
@@ -171,6 +207,12 @@ mod tests {
     fn quick_and_only() {
         let o = parse(&["--quick"]).unwrap().unwrap();
         assert!(o.quick && o.wants("fastagentic") && !o.wants("portkey"));
+        assert!(o.wants("portkey-inprocess-cache-hit") && !o.wants("portkey-gateway-fallback"));
+        assert_eq!(
+            seed_config("portkey-gateway-loadbalance"),
+            Some(SeedConfig::LoadBalance)
+        );
+        assert_eq!(seed_config("fastagentic"), None);
         let o = parse(&["--only", "direct,portkey", "--streams", "10,20"])
             .unwrap()
             .unwrap();

@@ -1,13 +1,15 @@
 //! The FastAgentic service under test: the same workload as the baseline,
 //! as `#[agent_endpoint]` functions, with hooks registered (a `#[hook]`
 //! function and the `TracingHook`) and the OpenAI-compatible route on.
+//! Its gateway is the built-in one, or a Portkey config run in-process or
+//! sent to a Portkey gateway, or the LiteLLM proxy.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use fastagentic::ServerHandle;
 use fastagentic::prelude::*;
-use fastagentic::{Error, ServerHandle};
 
-use crate::workload::{MODEL, SYSTEM_PROMPT, Ticket, Triage};
+use crate::workload::{MODEL, SYSTEM_PROMPT, SeedConfig, Ticket, Triage};
 
 /// Classifies a support ticket with one LLM call.
 #[agent_endpoint(path = "/triage")]
@@ -62,6 +64,24 @@ pub enum Gateway {
         /// The upstream's `/v1` root (`x-portkey-custom-host`).
         upstream_v1: String,
     },
+    /// One of the seed's Portkey configs, run in this process
+    /// (`PortkeyGateway::new().config(..).in_process(..)`), its targets at the upstream.
+    PortkeyInProcess {
+        /// Which config.
+        config: SeedConfig,
+        /// The upstream's `/v1` root (every target's `custom_host`).
+        upstream_v1: String,
+    },
+    /// The same config sent to a Portkey gateway (`x-portkey-config`), which
+    /// runs it against the upstream.
+    PortkeyConfigRemote {
+        /// Which config.
+        config: SeedConfig,
+        /// The Portkey gateway's `/v1` root.
+        portkey_v1: String,
+        /// The upstream's `/v1` root (every target's `custom_host`).
+        upstream_v1: String,
+    },
     /// `LiteLLMGateway` to a LiteLLM proxy whose model list points at the upstream.
     LiteLlm {
         /// The proxy's base URL.
@@ -82,7 +102,7 @@ pub struct Extras {
 }
 
 /// Starts the app on a free loopback port.
-pub async fn spawn(gateway: Gateway, extras: Extras) -> Result<ServerHandle, Error> {
+pub async fn spawn(gateway: Gateway, extras: Extras) -> Result<ServerHandle, String> {
     let app = App::new("FastAgentic benchmark")
         .openai_compatible("/v1")
         .metrics(extras.metrics);
@@ -108,11 +128,37 @@ pub async fn spawn(gateway: Gateway, extras: Extras) -> Result<ServerHandle, Err
                 .provider_api_key("sk-test")
                 .custom_host(upstream_v1),
         ),
+        Gateway::PortkeyInProcess {
+            config,
+            upstream_v1,
+        } => app.llm_gateway(
+            fastagentic_portkey::PortkeyGateway::new()
+                .config(seed_config(config, &upstream_v1)?)
+                .in_process(fastagentic_portkey::VirtualKeys::new()),
+        ),
+        Gateway::PortkeyConfigRemote {
+            config,
+            portkey_v1,
+            upstream_v1,
+        } => app.llm_gateway(
+            fastagentic_portkey::PortkeyGateway::new()
+                .base_url(portkey_v1)
+                .config(seed_config(config, &upstream_v1)?),
+        ),
         Gateway::LiteLlm { base_url, api_key } => app.llm_gateway(
             fastagentic_litellm::LiteLLMGateway::new()
                 .base_url(base_url)
                 .api_key(api_key),
         ),
     };
-    app.spawn("127.0.0.1:0").await
+    app.spawn("127.0.0.1:0").await.map_err(|e| e.to_string())
+}
+
+/// A seed config as a checked `PortkeyConfig`.
+fn seed_config(
+    config: SeedConfig,
+    upstream_v1: &str,
+) -> Result<fastagentic_portkey::PortkeyConfig, String> {
+    fastagentic_portkey::PortkeyConfig::from_value(config.json(upstream_v1))
+        .map_err(|e| format!("the seed's `{}` config: {e}", config.name()))
 }

@@ -103,6 +103,33 @@ pub async fn send_once(target: &Target) -> Result<(u16, Bytes), String> {
     exchange(&mut sender, target).await
 }
 
+/// `GET path` on a fresh connection: the body of a `200`, as text.
+pub async fn get_text(addr: SocketAddr, path: &str) -> Result<String, String> {
+    let mut sender = connect(addr).await?;
+    sender.ready().await.map_err(|e| e.to_string())?;
+    let request = Request::builder()
+        .method(Method::GET)
+        .uri(path)
+        .header(header::HOST, addr.to_string())
+        .body(Full::new(Bytes::new()))
+        .map_err(|e| e.to_string())?;
+    let response = sender
+        .send_request(request)
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = response.status();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| e.to_string())?
+        .to_bytes();
+    if status != http::StatusCode::OK {
+        return Err(format!("GET {path} answered {status}"));
+    }
+    Ok(String::from_utf8_lossy(&body).into_owned())
+}
+
 async fn exchange(
     sender: &mut SendRequest<Full<Bytes>>,
     target: &Target,

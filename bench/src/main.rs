@@ -4,7 +4,8 @@
 //! run and under the same Rust load generator, the upstream directly, a
 //! minimal hand-written axum + reqwest handler (the in-run baseline), a
 //! FastAgentic endpoint via the built-in gateway (hooks registered), the
-//! OpenAI-compatible route, the Portkey gateway alone and behind
+//! OpenAI-compatible route, the seed's Portkey configs run in-process and
+//! through the Portkey gateway, the Portkey gateway alone and behind
 //! FastAgentic, and the LiteLLM proxy: requests/s and latency at c=1 and
 //! c=32, peak RSS, start-up time, and thousands of concurrent streams. It
 //! writes `report.md`, `report.json` and `chart.svg` under `target/bench/`.

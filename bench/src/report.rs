@@ -21,6 +21,15 @@ pub fn label(path: &str) -> &'static str {
         "fastagentic-portkey" => "FastAgentic + PortkeyGateway -> Portkey",
         "litellm" => "LiteLLM proxy 1.106.2 alone (1 worker)",
         "fastagentic-litellm" => "FastAgentic + LiteLLMGateway -> LiteLLM",
+        "portkey-inprocess-fallback" => "FastAgentic + PortkeyGateway in-process, seed fallback",
+        "portkey-inprocess-loadbalance" => {
+            "FastAgentic + PortkeyGateway in-process, seed loadbalance"
+        }
+        "portkey-inprocess-cache-hit" => "FastAgentic + PortkeyGateway in-process, exact-cache hit",
+        "portkey-gateway-fallback" => "FastAgentic + PortkeyGateway -> Portkey, seed fallback",
+        "portkey-gateway-loadbalance" => {
+            "FastAgentic + PortkeyGateway -> Portkey, seed loadbalance"
+        }
         _ => "?",
     }
 }
@@ -51,6 +60,9 @@ pub struct RequestMeasure {
     pub cpu_us_per_request: Option<f64>,
     /// CPU time of the load generator per request at c=32, µs.
     pub client_cpu_us_per_request: Option<f64>,
+    /// Requests the upstream served during the measured runs (warm-ups
+    /// included); for a server of ours, where a cache hit must leave it 0.
+    pub upstream_calls: Option<u64>,
 }
 
 /// One streaming run.
@@ -294,7 +306,162 @@ impl Report {
                 _ => not_measured(8, "N=1000: first-chunk p99 >= 50x better than Portkey"),
             },
         );
+        checks.extend(self.portkey_in_process_targets());
         checks
+    }
+
+    /// Issue 13's targets for the seed's Portkey configs run in-process,
+    /// against the same run's Portkey gateway, built-in gateway and
+    /// minimal handler.
+    fn portkey_in_process_targets(&self) -> Vec<TargetCheck> {
+        let mut checks = Vec::new();
+        let rps = |path: &str| self.request(path).map(|m| m.c32.rps);
+        let ratio_check = |target: String, ours: &str, theirs: &str, at_least: f64| match (
+            rps(ours),
+            rps(theirs),
+        ) {
+            (Some(ours), Some(theirs)) => {
+                let ratio = ours / theirs;
+                TargetCheck {
+                    issue: 13,
+                    target,
+                    measured: format!(
+                        "{ratio:.2}x ({} vs {} req/s)",
+                        fmt_count(ours),
+                        fmt_count(theirs)
+                    ),
+                    met: Some(ratio >= at_least),
+                }
+            }
+            _ => not_measured(13, &target),
+        };
+        for config in ["fallback", "loadbalance"] {
+            let ours = format!("portkey-inprocess-{config}");
+            checks.push(ratio_check(
+                format!("seed {config} in-process: req/s at c=32 >= 25x the same config through the Portkey gateway"),
+                &ours,
+                &format!("portkey-gateway-{config}"),
+                25.0,
+            ));
+            checks.push(ratio_check(
+                format!("seed {config} in-process: req/s at c=32 >= 0.9x the built-in gateway (no strategy)"),
+                &ours,
+                "fastagentic",
+                0.9,
+            ));
+        }
+        checks.push(ratio_check(
+            "exact-cache hit: req/s at c=32 >= 2x the minimal handler".into(),
+            "portkey-inprocess-cache-hit",
+            "baseline",
+            2.0,
+        ));
+        let hits = "exact-cache hits never reach the upstream";
+        checks.push(
+            match self
+                .request("portkey-inprocess-cache-hit")
+                .and_then(|m| Some((m.upstream_calls?, m.c1.requests + m.c32.requests)))
+            {
+                Some((calls, requests)) => TargetCheck {
+                    issue: 13,
+                    target: hits.into(),
+                    measured: format!(
+                        "{calls} upstream calls while serving {} requests (warm-ups not counted)",
+                        fmt_count(requests as f64)
+                    ),
+                    met: Some(calls == 0),
+                },
+                None => not_measured(13, hits),
+            },
+        );
+        checks
+    }
+
+    /// The section on the seed's Portkey configs: in-process against the
+    /// Portkey gateway, side by side, and issue 13's targets.
+    fn portkey_in_process_markdown(&self, md: &mut String) {
+        let configs = [
+            (
+                "seed fallback",
+                "portkey-inprocess-fallback",
+                Some("portkey-gateway-fallback"),
+            ),
+            (
+                "seed loadbalance",
+                "portkey-inprocess-loadbalance",
+                Some("portkey-gateway-loadbalance"),
+            ),
+            (
+                "exact-cache hit (fallback + `cache.mode: simple`)",
+                "portkey-inprocess-cache-hit",
+                None,
+            ),
+        ];
+        if !configs
+            .iter()
+            .any(|(_, ours, _)| self.requests.iter().any(|r| r.path == *ours))
+        {
+            return;
+        }
+        let _ = writeln!(
+            md,
+            "
+## Portkey configs in-process (issue 13)
+"
+        );
+        let _ = writeln!(
+            md,
+            "The seed's configs, every target `provider: openai` with `custom_host` at the same upstream (the fallback's first target answers): run in the app by `PortkeyGateway::..in_process(..)`, and sent by `PortkeyGateway` to the Portkey gateway. The same endpoint, hooks and metrics as the built-in gateway's row.
+"
+        );
+        let _ = writeln!(
+            md,
+            "| config | in-process c=32 req/s | via Portkey gateway c=32 req/s | x gateway | x built-in gateway | x base | added p50 (c=1) in-process / via gateway | upstream calls during the runs |"
+        );
+        let _ = writeln!(md, "|---|---|---|---|---|---|---|---|");
+        let rps = |path: &str| self.request(path).map(|m| m.c32.rps);
+        let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
+            (Some(a), Some(b)) => format!("{:.2}", a / b),
+            _ => "-".into(),
+        };
+        let us = |path: Option<&str>| {
+            path.and_then(|p| self.added_p50_us(p))
+                .map_or("-".into(), |a| format!("{a:.0} µs"))
+        };
+        for (name, ours, theirs) in configs {
+            let (r_ours, r_theirs) = (rps(ours), theirs.and_then(rps));
+            let _ = writeln!(
+                md,
+                "| {name} | {} | {} | {} | {} | {} | {} / {} | {} |",
+                r_ours.map_or("not measured".into(), fmt_count),
+                r_theirs.map_or("-".into(), fmt_count),
+                ratio(r_ours, r_theirs),
+                ratio(r_ours, rps("fastagentic")),
+                ratio(r_ours, rps("baseline")),
+                us(Some(ours)),
+                us(theirs),
+                self.request(ours)
+                    .and_then(|m| m.upstream_calls)
+                    .map_or("-".into(), |c| fmt_count(c as f64)),
+            );
+        }
+        let _ = writeln!(
+            md,
+            "
+Targets (ratios from this run):
+"
+        );
+        for check in self.portkey_in_process_targets() {
+            let verdict = match check.met {
+                Some(true) => "met",
+                Some(false) => "**missed**",
+                None => {
+                    let _ = writeln!(md, "- {}: not measured", check.target);
+                    continue;
+                }
+            };
+            let _ = writeln!(md, "- {}: {} — {verdict}", check.target, check.measured);
+        }
     }
 
     /// Writes `report.md`, `report.json` and `chart.svg` into `dir`.
@@ -388,6 +555,8 @@ impl Report {
                 }
             }
         }
+
+        self.portkey_in_process_markdown(&mut md);
 
         let _ = writeln!(md, "\n## Start-up to first served request\n");
         let _ = writeln!(
@@ -516,6 +685,7 @@ impl Report {
                     "peer_peak_rss_mb": m.peer_rss_mb,
                     "server_cpu_us_per_request_c32": m.cpu_us_per_request,
                     "client_cpu_us_per_request_c32": m.client_cpu_us_per_request,
+                    "upstream_calls": m.upstream_calls,
                     "vs_baseline": base.map(|b| json!({
                         "rps_c32": m.c32.rps / b.c32.rps,
                         "rps_c1": m.c1.rps / b.c1.rps,

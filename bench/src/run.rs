@@ -8,14 +8,22 @@ use std::time::{Duration, Instant};
 use fastagentic_tests::peers::{LiteLlmPeer, PortkeyPeer};
 use serde_json::json;
 
-use crate::cli::Options;
+use crate::cli::{Options, seed_config};
 use crate::load::{self, LoadResult, Target};
 use crate::procfs;
 use crate::report::{Report, RequestMeasure, RequestRow, Startup, StreamMeasure, StreamRow, label};
 use crate::server::{LITELLM_KEY_ENV, ServerProcess, time_to_first_request};
 use crate::streams::{self, StreamResult};
 use crate::upstream::{CHUNK_INTERVAL, STREAM_CHUNKS};
-use crate::workload::{chat_body, ticket_body};
+use crate::workload::{SeedConfig, chat_body, ticket_body};
+
+/// The paths that need the Portkey gateway.
+const PORTKEY_PATHS: [&str; 4] = [
+    "portkey",
+    "fastagentic-portkey",
+    "portkey-gateway-fallback",
+    "portkey-gateway-loadbalance",
+];
 
 /// The largest stream count a peer's ladder tries.
 const PEER_LADDER_MAX: usize = 8000;
@@ -74,8 +82,16 @@ pub async fn run(options: Options) -> Result<Report, String> {
     let mut streams = Vec::new();
     let mut startup = Startup::default();
 
-    // Request/response, our own paths.
-    for path in ["direct", "baseline", "fastagentic", "openai-compat"] {
+    // Request/response, our own paths (the seed's Portkey configs in-process too).
+    for path in [
+        "direct",
+        "baseline",
+        "fastagentic",
+        "openai-compat",
+        "portkey-inprocess-fallback",
+        "portkey-inprocess-loadbalance",
+        "portkey-inprocess-cache-hit",
+    ] {
         if options.wants(path) {
             requests.push(RequestRow {
                 path,
@@ -102,8 +118,9 @@ pub async fn run(options: Options) -> Result<Report, String> {
         }
     }
 
-    // The Portkey gateway, alone and behind FastAgentic.
-    if options.wants("portkey") || options.wants("fastagentic-portkey") {
+    // The Portkey gateway, alone and behind FastAgentic (its own routing
+    // headers, and the seed's configs).
+    if PORTKEY_PATHS.iter().any(|p| options.wants(p)) {
         bench.portkey(&mut requests, &mut streams).await;
     }
     // The LiteLLM proxy, alone and behind FastAgentic.
@@ -238,11 +255,69 @@ impl Bench {
                 "/v1/chat/completions",
                 chat_body(stream),
             ),
-            other => return Err(format!("no server for {other}")),
+            other => match seed_config(other) {
+                Some(config) if other.starts_with("portkey-inprocess-") => (
+                    self.seed_config_args(config, None),
+                    if stream { "/stream" } else { "/triage" },
+                    ticket_body(),
+                ),
+                _ => return Err(format!("no server for {other}")),
+            },
         };
         let server = ServerProcess::spawn(path, &args, &self.logs).await?;
         let target = Target::new(server.addr(), request_path, body);
         Ok((server, target))
+    }
+
+    /// `serve-fastagentic` with one of the seed's Portkey configs, run
+    /// in-process, or sent to the Portkey gateway at `portkey_v1`.
+    fn seed_config_args(&self, config: SeedConfig, portkey_v1: Option<&str>) -> Vec<String> {
+        let mut args = self.fastagentic_args();
+        args.extend(["--portkey-config".to_owned(), config.name().to_owned()]);
+        if let Some(portkey_v1) = portkey_v1 {
+            args.extend(["--portkey".to_owned(), portkey_v1.to_owned()]);
+        }
+        args
+    }
+
+    /// POSTs the upstream has served so far.
+    async fn upstream_requests(&self) -> Option<u64> {
+        load::get_text(self.upstream.addr(), "/requests")
+            .await
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
+    }
+
+    /// Measures a started server of ours (stopped after): `target` must
+    /// answer `billing` first. With `peer`, the peer's peak RSS too.
+    async fn measure_server(
+        &mut self,
+        server: ServerProcess,
+        target: &Target,
+        peer: Option<u32>,
+    ) -> Result<RequestMeasure, String> {
+        let outcome = async {
+            verify(target, "billing").await?;
+            if let Some(supervisor) = peer {
+                procfs::reset_peer_peak_rss(supervisor);
+            }
+            let calls_before = self.upstream_requests().await;
+            let m = self.measure(target, Cpu::Pid(server.pid())).await;
+            let calls_after = self.upstream_requests().await;
+            let peer_rss =
+                peer.and_then(|supervisor| procfs::peer_peak_rss_kib(supervisor).map(kib_to_mb));
+            let mut measure =
+                m.into_request(server.peak_rss_mib().map(mib_to_mb), "server", peer_rss);
+            measure.upstream_calls = calls_before
+                .zip(calls_after)
+                .map(|(before, after)| after.saturating_sub(before));
+            Ok(measure)
+        }
+        .await;
+        server.stop().await;
+        outcome.map_err(|e: String| format!("failed: {e}"))
     }
 
     async fn request_path(&mut self, path: &'static str) -> Result<RequestMeasure, String> {
@@ -258,14 +333,7 @@ impl Bench {
             ));
         }
         let (server, target) = self.server_for(path, false).await?;
-        let outcome = async {
-            verify(&target, "billing").await?;
-            let m = self.measure(&target, Cpu::Pid(server.pid())).await;
-            Ok(m.into_request(server.peak_rss_mib().map(mib_to_mb), "server", None))
-        }
-        .await;
-        server.stop().await;
-        outcome.map_err(|e: String| format!("failed: {e}"))
+        self.measure_server(server, &target, None).await
     }
 
     async fn startup(&mut self, path: &str) -> Vec<f64> {
@@ -534,16 +602,19 @@ impl Bench {
     /// Rows saying why a peer's paths were not measured.
     fn peer_missing(
         &self,
-        paths: [&'static str; 2],
+        paths: &[&'static str],
         why: &str,
         requests: &mut Vec<RequestRow>,
         streams: &mut Vec<StreamRow>,
     ) {
-        for path in paths.into_iter().filter(|p| self.options.wants(p)) {
+        for &path in paths.iter().filter(|p| self.options.wants(p)) {
             requests.push(RequestRow {
                 path,
                 outcome: Err(why.to_owned()),
             });
+            if seed_config(path).is_some() {
+                continue; // request/response only
+            }
             streams.push(StreamRow {
                 path,
                 n: self.options.peer_stream_n,
@@ -557,7 +628,7 @@ impl Bench {
         &self,
         started: Result<P, E>,
         peer: &str,
-        paths: [&'static str; 2],
+        paths: &[&'static str],
         requests: &mut Vec<RequestRow>,
         streams: &mut Vec<StreamRow>,
     ) -> Option<P> {
@@ -571,9 +642,9 @@ impl Bench {
 
     async fn portkey(&mut self, requests: &mut Vec<RequestRow>, streams: &mut Vec<StreamRow>) {
         eprintln!("bench: starting the Portkey gateway");
-        let paths = ["portkey", "fastagentic-portkey"];
+        let paths = PORTKEY_PATHS;
         let started = PortkeyPeer::start().await;
-        let Some(portkey) = self.started(started, "the Portkey gateway", paths, requests, streams)
+        let Some(portkey) = self.started(started, "the Portkey gateway", &paths, requests, streams)
         else {
             return;
         };
@@ -593,6 +664,28 @@ impl Bench {
             fastagentic_env: Vec::new(),
         };
         self.peer_paths(&peer, requests, streams).await;
+        // The seed's configs, sent by `PortkeyGateway` to the gateway.
+        for &path in &paths[2..] {
+            if !self.options.wants(path) {
+                continue;
+            }
+            eprintln!("bench: request/response: {}", label(path));
+            let outcome = match seed_config(path) {
+                Some(config) => {
+                    let args = self.seed_config_args(config, Some(portkey.v1_url()));
+                    match ServerProcess::spawn(path, &args, &self.logs).await {
+                        Ok(server) => {
+                            let target = Target::new(server.addr(), "/triage", ticket_body());
+                            self.measure_server(server, &target, Some(peer.supervisor))
+                                .await
+                        }
+                        Err(e) => Err(format!("failed: {e}")),
+                    }
+                }
+                None => Err(format!("failed: no seed config for {path}")),
+            };
+            requests.push(RequestRow { path, outcome });
+        }
         drop(portkey);
     }
 
@@ -610,7 +703,7 @@ impl Bench {
             }],
         });
         let started = LiteLlmPeer::start(&config).await;
-        let Some(litellm) = self.started(started, "the LiteLLM proxy", paths, requests, streams)
+        let Some(litellm) = self.started(started, "the LiteLLM proxy", &paths, requests, streams)
         else {
             return;
         };
@@ -689,6 +782,7 @@ impl Measured {
             peer_rss_mb,
             cpu_us_per_request: self.cpu_us,
             client_cpu_us_per_request: self.client_cpu_us,
+            upstream_calls: None,
         }
     }
 }

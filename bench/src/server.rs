@@ -16,6 +16,7 @@ use tokio::net::TcpListener;
 use tokio::process::{Child, ChildStdin, Command};
 
 use crate::fastagentic_server::{self, Gateway};
+use crate::workload::SeedConfig;
 use crate::{baseline, procfs, upstream};
 
 /// The environment variable that hands the LiteLLM master key to `serve-fastagentic --litellm`.
@@ -81,25 +82,39 @@ pub fn serve_main(command: &str, args: &[String]) -> ExitCode {
                     .map_err(|e| e.to_string())
             }
             "serve-fastagentic" => {
-                let gateway = match (flag("--portkey"), flag("--litellm")) {
-                    (Some(portkey_v1), _) => Gateway::Portkey {
+                let seed = match flag("--portkey-config") {
+                    Some(name) => Some(
+                        SeedConfig::from_name(&name)
+                            .ok_or_else(|| format!("--portkey-config: no seed config `{name}`"))?,
+                    ),
+                    None => None,
+                };
+                let gateway = match (flag("--portkey"), flag("--litellm"), seed) {
+                    (Some(portkey_v1), _, Some(config)) => Gateway::PortkeyConfigRemote {
+                        config,
                         portkey_v1,
                         upstream_v1,
                     },
-                    (None, Some(base_url)) => Gateway::LiteLlm {
+                    (None, None, Some(config)) => Gateway::PortkeyInProcess {
+                        config,
+                        upstream_v1,
+                    },
+                    (Some(portkey_v1), _, None) => Gateway::Portkey {
+                        portkey_v1,
+                        upstream_v1,
+                    },
+                    (None, Some(base_url), _) => Gateway::LiteLlm {
                         base_url,
                         // The key comes through the environment, not the command line.
                         api_key: std::env::var(LITELLM_KEY_ENV).unwrap_or_default(),
                     },
-                    (None, None) => Gateway::OpenAi { upstream_v1 },
+                    (None, None, None) => Gateway::OpenAi { upstream_v1 },
                 };
                 let extras = fastagentic_server::Extras {
                     hooks: !args.iter().any(|a| a == "--no-hooks"),
                     metrics: !args.iter().any(|a| a == "--no-metrics"),
                 };
-                let handle = fastagentic_server::spawn(gateway, extras)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let handle = fastagentic_server::spawn(gateway, extras).await?;
                 announce(handle.addr());
                 std::future::pending::<()>().await;
                 Ok(())

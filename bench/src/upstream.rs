@@ -7,11 +7,14 @@
 //!   chunk does not push the later ones back), then a usage chunk and
 //!   `data: [DONE]`.
 //! - Any other POST gets a fixed `chat.completion` JSON.
-//! - `GET` answers `ok` (readiness).
+//! - `GET /requests` answers the number of POSTs served so far (how the
+//!   harness checks that cache hits never reach the upstream).
+//! - Any other `GET` answers `ok` (readiness).
 
 use std::convert::Infallible;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -37,6 +40,8 @@ type Body = Either<Full<Bytes>, StreamBody<Frames>>;
 
 /// The pre-encoded answers, shared by every connection.
 struct Answers {
+    /// POSTs received.
+    requests: AtomicU64,
     completion: Bytes,
     /// `data: <chunk>\n\n` per content chunk; the last one also carries the
     /// usage chunk and `data: [DONE]`.
@@ -62,6 +67,7 @@ impl Answers {
             })
             .collect();
         Self {
+            requests: AtomicU64::new(0),
             completion: Bytes::from_static(COMPLETION.as_bytes()),
             frames,
         }
@@ -93,10 +99,14 @@ async fn answer(
 ) -> Result<Response<Body>, Infallible> {
     let received = Instant::now();
     if request.method() != Method::POST {
-        return Ok(Response::new(Either::Left(Full::new(Bytes::from_static(
-            b"ok",
-        )))));
+        let body = if request.uri().path() == "/requests" {
+            Bytes::from(answers.requests.load(Ordering::Relaxed).to_string())
+        } else {
+            Bytes::from_static(b"ok")
+        };
+        return Ok(Response::new(Either::Left(Full::new(body))));
     }
+    answers.requests.fetch_add(1, Ordering::Relaxed);
     let body = match Limited::new(request.into_body(), 1 << 20).collect().await {
         Ok(body) => body.to_bytes(),
         Err(_) => {

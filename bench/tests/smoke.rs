@@ -1,6 +1,6 @@
-//! The harness runs: `--quick` against the upstream, the baseline and
-//! FastAgentic only (no peers: CI time), and writes a report whose figures
-//! are all there. Functional only: nothing here is timed.
+//! The harness runs: `--quick` against the upstream, the baseline,
+//! FastAgentic and an in-process Portkey cache hit only (no peers: CI
+//! time), and writes a report whose figures are all there. Functional only: nothing here is timed.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -13,7 +13,7 @@ fn quick_run_writes_a_complete_report() {
         .args([
             "--quick",
             "--only",
-            "direct,baseline,fastagentic",
+            "direct,baseline,fastagentic,portkey-inprocess-cache-hit",
             "--duration",
             "0.5",
             "--warmup",
@@ -37,7 +37,15 @@ fn quick_run_writes_a_complete_report() {
         .iter()
         .map(|r| r["path"].as_str().unwrap())
         .collect();
-    assert_eq!(paths, ["direct", "baseline", "fastagentic"]);
+    assert_eq!(
+        paths,
+        [
+            "direct",
+            "baseline",
+            "fastagentic",
+            "portkey-inprocess-cache-hit"
+        ]
+    );
     for row in requests {
         assert_eq!(row["measured"], true, "{row}");
         for c in ["c1", "c32"] {
@@ -53,11 +61,24 @@ fn quick_run_writes_a_complete_report() {
         assert_eq!(row["ok"], 50, "every stream completes: {row}");
         assert!(row["gap_p99_ms"].as_f64().unwrap() >= 90.0, "{row}");
     }
+    // Exact-cache hits never reach the upstream (counted by the upstream).
+    assert_eq!(requests[3]["upstream_calls"], 0, "{}", requests[3]);
+    assert_eq!(
+        requests[2]["upstream_calls"].as_u64().map(|n| n > 0),
+        Some(true)
+    );
     let targets = json["targets"].as_array().unwrap();
     assert!(targets.iter().any(|t| t["issue"] == 6));
+    assert!(
+        targets.iter().any(
+            |t| t["target"] == "exact-cache hits never reach the upstream" && t["met"] == true
+        ),
+        "{targets:?}"
+    );
     assert!(targets.iter().any(|t| t["issue"] == 8));
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(md.contains("| FastAgentic endpoint, built-in gateway |"));
+    assert!(md.contains("## Portkey configs in-process (issue 13)"));
     let svg = std::fs::read_to_string(out.join("chart.svg")).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("FastAgentic"));
 }

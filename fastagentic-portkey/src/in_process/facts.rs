@@ -2,7 +2,9 @@
 //! recorded, with the fields and values Portkey's response headers give.
 
 use fastagentic::gateway::GatewayReply;
-use serde_json::{Map, Value, json};
+use std::fmt::Write as _;
+
+use serde_json::{Map, Value};
 
 use crate::settings::NAME;
 
@@ -16,25 +18,28 @@ pub(crate) fn fill(reply: &mut GatewayReply, trace_id: Option<String>) {
     let cache_status = route
         .cache
         .map_or("DISABLED", |cache| cache.status.as_str());
-    let mut index = "config".to_owned();
+    // `config.targets[1].targets[0]`, written into one string.
+    let mut index = String::with_capacity(6 + 11 * route.path.segments().len());
+    index.push_str("config");
     for segment in route.path.segments() {
-        index.push('.');
-        index.push_str(&segment.to_string());
+        let _ = write!(index, ".{segment}");
     }
     let retries = route.attempts.unwrap_or(1).saturating_sub(1);
     let trace_id = trace_id.filter(|id| !id.is_empty());
+    // The section the answering target's `Labelled` opened, filled in place.
     let metadata = reply.gateway_metadata_mut();
-    let mut section = match metadata.remove(NAME) {
-        Some(Value::Object(section)) => section,
-        _ => Map::new(),
+    if !matches!(metadata.get(NAME), Some(Value::Object(_))) {
+        metadata.insert(NAME.to_owned(), Value::Object(Map::new()));
+    }
+    let Some(Value::Object(section)) = metadata.get_mut(NAME) else {
+        return;
     };
-    section.insert("cache_status".into(), json!(cache_status));
-    section.insert("cache_hit".into(), json!(cache_status == "HIT"));
-    section.insert("retry_attempts".into(), json!(retries));
-    section.insert("retries_exhausted".into(), json!(false));
-    section.insert("last_used_option_index".into(), json!(index));
+    section.insert("cache_status".into(), cache_status.into());
+    section.insert("cache_hit".into(), (cache_status == "HIT").into());
+    section.insert("retry_attempts".into(), retries.into());
+    section.insert("retries_exhausted".into(), false.into());
+    section.insert("last_used_option_index".into(), index.into());
     section.entry("provider").or_insert(Value::Null);
-    section.insert("trace_id".into(), json!(trace_id));
-    section.insert("mode".into(), json!("in_process"));
-    metadata.insert(NAME.to_owned(), Value::Object(section));
+    section.insert("trace_id".into(), trace_id.into());
+    section.insert("mode".into(), "in_process".into());
 }

@@ -85,18 +85,23 @@ fn part(hasher: &mut Sha256, value: Option<&str>) {
 }
 
 /// Feeds `value` as JSON with object keys sorted, so the key does not depend
-/// on the order fields arrived in.
+/// on the order fields arrived in. Keys and scalars are written straight
+/// into the hasher (no string per key or value), and maps that are already
+/// in key order (serde_json's default map) are not sorted again.
 fn canonical(hasher: &mut Sha256, value: &Value) {
     match value {
         Value::Object(fields) => {
-            let mut keys: Vec<&String> = fields.keys().collect();
-            keys.sort();
             hasher.update(b"{");
-            for key in keys {
-                hasher.update(serde_json::to_string(key).unwrap_or_default().as_bytes());
-                hasher.update(b":");
-                canonical(hasher, &fields[key]);
-                hasher.update(b",");
+            if fields.keys().is_sorted() {
+                for (key, value) in fields {
+                    field(hasher, key, value);
+                }
+            } else {
+                let mut keys: Vec<&String> = fields.keys().collect();
+                keys.sort();
+                for key in keys {
+                    field(hasher, key, &fields[key]);
+                }
             }
             hasher.update(b"}");
         }
@@ -108,7 +113,35 @@ fn canonical(hasher: &mut Sha256, value: &Value) {
             }
             hasher.update(b"]");
         }
-        other => hasher.update(other.to_string().as_bytes()),
+        other => json_into(hasher, other),
+    }
+}
+
+/// `"key":value,` as [`canonical`] writes each field of an object.
+fn field(hasher: &mut Sha256, key: &str, value: &Value) {
+    json_into(hasher, key);
+    hasher.update(b":");
+    canonical(hasher, value);
+    hasher.update(b",");
+}
+
+/// `value` as compact JSON, written into the hasher.
+fn json_into<T: serde::Serialize + ?Sized>(hasher: &mut Sha256, value: &T) {
+    // Writing into a hasher cannot fail, and a key or scalar always serializes.
+    let _ = serde_json::to_writer(HashWriter(hasher), value);
+}
+
+/// An `io::Write` that feeds the hasher.
+struct HashWriter<'a>(&'a mut Sha256);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -167,5 +200,22 @@ mod tests {
         );
         assert_ne!(base, CacheKey::of(&request, &anyone, &namespaced));
         assert_eq!(base.to_hex().len(), 64);
+    }
+
+    #[test]
+    fn keys_are_stable_across_versions() {
+        // Pinned: a store shared across processes and releases (Redis)
+        // must find the entries older builds wrote.
+        let request = GatewayRequest::Chat(
+            serde_json::from_str(
+                r#"{"model":"m","messages":[{"role":"user","content":"h\u00e9 \"q\""}],"temperature":0.5,"x":{"b":[1,true,null],"a":"z"}}"#,
+            )
+            .unwrap(),
+        );
+        let key = CacheKey::of(&request, &CallContext::detached(), &CacheScope::default());
+        assert_eq!(
+            key.to_hex(),
+            "135b40d1bd8b4ba33cac478d2c1f394d26218316d8ac678e3eac5f81b3a7a7ff"
+        );
     }
 }
