@@ -132,9 +132,10 @@ impl LlmClient {
                     ctx.messages = messages;
                     ctx.model = Some(model);
                     ctx.usage = response.usage.clone().unwrap_or_default();
-                    ctx.metadata = response.gateway_metadata.clone();
+                    // Lent to the hooks (they only read it) and taken back: no copy.
+                    ctx.metadata = std::mem::take(&mut response.gateway_metadata);
                     ctx.response = serde_json::to_value(&response).ok();
-                    self.run_end(ctx).await;
+                    response.gateway_metadata = self.run_end(ctx).await.metadata;
                 }
                 Ok(response)
             }
@@ -308,9 +309,11 @@ impl LlmClient {
         }
     }
 
-    async fn run_end(&self, mut ctx: HookContext) {
+    /// Runs `on_llm_end` and hands the context back.
+    async fn run_end(&self, mut ctx: HookContext) -> HookContext {
         // on_llm_end cannot reject: the call has happened and been paid for.
         let _ = self.hooks.run(HookEvent::OnLlmEnd, &mut ctx).await;
+        ctx
     }
 
     /// Runs `on_error` and hands the error back.
