@@ -92,12 +92,22 @@ fn every_seed_config_answers_in_process_against_the_mock_providers() {
 
     // The cost hook printed a real figure for every call that reached a
     // provider (the price table knows Claude Sonnet 4.5 and GPT-4o).
+    // A hit costs nothing and says what it saved.
     for line in lines(&output, "  cost hook: ") {
+        let figure = |after: &str| -> f64 {
+            let rest = line.split(after).nth(1).unwrap_or_default();
+            let number: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | '-'))
+                .collect();
+            number.parse().unwrap_or_else(|_| panic!("{after}: {line}"))
+        };
         if line.contains("cache HIT") {
-            continue;
+            assert_eq!(figure("cost $"), 0.0, "{line}");
+            assert!(figure("(saved $") > 0.0, "{line}");
+        } else {
+            assert!(figure("cost $") > 0.0, "{line}");
+            assert!(!line.contains("saved"), "{line}");
         }
-        let cost = line.rsplit('$').next().unwrap_or_default();
-        let cost: f64 = cost.parse().unwrap_or_else(|_| panic!("a cost: {line}"));
-        assert!(cost > 0.0, "{line}");
     }
 }

@@ -243,8 +243,13 @@ async fn track_cost(ctx: &HookContext) {
     let Some(portkey) = ctx.metadata.get("portkey") else {
         return;
     };
+    // A cache hit costs nothing and says what it saved.
+    let saved = portkey
+        .get("saved_cost")
+        .map(|saved| format!(" (saved ${saved})"))
+        .unwrap_or_default();
     println!(
-        "  cost hook: {} answered by {} ({}), cache {}, cost ${}",
+        "  cost hook: {} answered by {} ({}), cache {}, cost ${}{saved}",
         ctx.endpoint,
         portkey["last_used_option_index"].as_str().unwrap_or("?"),
         portkey["provider"].as_str().unwrap_or("?"),

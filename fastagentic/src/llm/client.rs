@@ -292,20 +292,25 @@ impl LlmClient {
             usage.cost = self.prices.cost(model, usage);
         }
         // An answer from a cache cost nothing; say what it saved.
+        let mut saved = None;
         if let Some(serde_json::Value::Object(section)) =
             metadata.get_mut(crate::reliability::METADATA_KEY)
             && section.get("cache_status").and_then(|s| s.as_str()) == Some("HIT")
         {
-            section.insert(
-                "saved_cost".to_owned(),
-                serde_json::json!(usage.cost.unwrap_or(0.0)),
-            );
+            saved = Some(usage.cost.unwrap_or(0.0));
+            section.insert("saved_cost".to_owned(), serde_json::json!(saved));
             usage.cost = Some(0.0);
         }
+        // The gateway's own section (e.g. `portkey`) says the same.
         if let (Some(cost), Some(serde_json::Value::Object(section))) =
             (usage.cost, metadata.get_mut(self.gateway.name()))
         {
             section.entry("cost").or_insert(serde_json::json!(cost));
+            if let Some(saved) = saved {
+                section
+                    .entry("saved_cost")
+                    .or_insert(serde_json::json!(saved));
+            }
         }
     }
 
