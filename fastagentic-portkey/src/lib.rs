@@ -37,6 +37,7 @@ mod cache;
 mod compiled;
 mod config;
 mod diagnose;
+mod drop_in;
 mod facts;
 mod gateway;
 mod header_json;
@@ -53,6 +54,7 @@ pub mod __private;
 
 pub use cache::{Cache, CacheMode};
 pub use config::{PortkeyConfig, PortkeyConfigError};
+pub use drop_in::{COMPILED_CONFIGS_CAPACITY, PortkeyDropIn};
 pub use fastagentic_rules::portkey::{Blame, ConfigError, PathSegment};
 pub use gateway::PortkeyGateway;
 pub use in_process::{

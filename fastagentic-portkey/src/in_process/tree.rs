@@ -13,7 +13,7 @@ use fastagentic::llm::Extra;
 use fastagentic::reliability::{Backoff, ErrorFilter, Fallback, Override, Retry, RetryPolicy};
 use fastagentic::routing::{Balance, Conditional, LoadBalance};
 use fastagentic::{OpenAiGateway, Secret};
-use fastagentic_rules::portkey::{DEFAULT_TRUSTED_CUSTOM_HOSTS, check_custom_host};
+use fastagentic_rules::portkey::check_custom_host;
 use serde_json::{Map, Value};
 
 use super::label::Labelled;
@@ -30,6 +30,9 @@ pub(crate) struct Env<'a> {
     pub(crate) retry_base_delay: Duration,
     /// `x-portkey-custom-host`: replaces every target's `custom_host`.
     pub(crate) custom_host: Option<&'a str>,
+    /// Hosts the SSRF guard lets through besides public ones (Portkey's
+    /// `TRUSTED_CUSTOM_HOSTS`: loopback by default).
+    pub(crate) trusted_hosts: &'a [&'a str],
 }
 
 /// What flows from a node to its targets (the child's own value wins;
@@ -254,7 +257,7 @@ fn leaf(
         .map(str::to_owned)
         .or_else(|| here.custom_host.clone());
     let base_url = match custom.or(key_url) {
-        Some(url) => match check_custom_host(&url, DEFAULT_TRUSTED_CUSTOM_HOSTS) {
+        Some(url) => match check_custom_host(&url, env.trusted_hosts) {
             Ok(()) => url,
             Err(problem) => {
                 problems.push(format!("{path}.custom_host: {problem}"));
