@@ -144,11 +144,12 @@ pub(crate) fn gateway_failure(
             inner["message"] = json!(format!("{provider} error: {message}"));
             (*status, json!({"error": inner, "provider": provider}))
         }
-        GatewayError::Rejected { status: 400, .. } => (
-            400,
-            json!({"status": "failure",
-                   "message": "Query router did not resolve to any valid target"}),
-        ),
+        GatewayError::Rejected { status: 400, .. } => {
+            // Portkey answers this before any target, without `x-portkey-*` headers.
+            let body = json!({"status": "failure",
+                              "message": "Query router did not resolve to any valid target"});
+            return Ok(RouteReply::json(&body)?.with_status(400));
+        }
         other => {
             let agent = AgentError::from(other.clone());
             (
