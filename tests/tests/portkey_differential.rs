@@ -4,7 +4,8 @@
 //! of its own identically scripted `MockProvider`s, and per request the
 //! test asserts the same status, the same calls per mock (which provider
 //! got the call, and how often), the same route path
-//! (`x-portkey-last-used-option-index`) and retry count on answers.
+//! (`x-portkey-last-used-option-index`), retry count, provider and trace id,
+//! and on errors the same JSON body.
 //!
 //! Where we differ on purpose the test asserts the difference: the cache
 //! (Portkey's open-source build answers `DISABLED` and calls upstream; we
@@ -75,6 +76,8 @@ struct Outcome {
     retries: Option<String>,
     /// On 2xx: `x-portkey-provider`.
     provider: Option<String>,
+    /// On errors: the body, as JSON.
+    error_body: Option<Value>,
     /// `x-portkey-trace-id` (each request sends `trace-1`).
     trace_id: Option<String>,
     /// Calls per mock, and the models each was asked for.
@@ -136,7 +139,9 @@ impl Side {
         let response = http.send().await.expect("an answer");
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let _ = response.bytes().await;
+        let bytes = response.bytes().await.unwrap_or_default();
+        let error_body =
+            (status >= 400).then(|| serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null));
         let header = |name: &str| {
             (200..300).contains(&status).then(|| {
                 headers
@@ -150,6 +155,7 @@ impl Side {
             status,
             path: header("x-portkey-last-used-option-index"),
             provider: header("x-portkey-provider"),
+            error_body,
             trace_id: headers
                 .get("x-portkey-trace-id")
                 .and_then(|v| v.to_str().ok())

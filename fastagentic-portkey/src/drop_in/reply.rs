@@ -125,7 +125,7 @@ pub(crate) fn gateway_failure(
                 json!({"error": {
                     "message": format!("Request exceeded the timeout sent in the request: {ms}ms"),
                     "type": "timeout_error", "param": null, "code": null
-                }, "provider": provider}),
+                }}),
             )
         }
         GatewayError::Upstream {
