@@ -51,10 +51,13 @@ pub const COMPILED_CONFIGS_CAPACITY: u64 = 1024;
 /// use fastagentic::App;
 /// use fastagentic_portkey::{PortkeyDropIn, VirtualKey, VirtualKeys, portkey_config};
 ///
-/// let keys = VirtualKeys::new().insert("openai-key", VirtualKey::new("openai", "sk-..."));
+/// let keys = VirtualKeys::new()
+///     .insert("openai-key", VirtualKey::new("openai", "sk-..."))
+///     .insert("groq-key", VirtualKey::new("groq", "gsk-..."));
 /// let drop_in = PortkeyDropIn::new(keys).default_config(portkey_config!({
 ///     "retry": {"attempts": 2},
-///     "targets": [{"virtual_key": "openai-key"}]
+///     "strategy": {"mode": "fallback"},
+///     "targets": [{"virtual_key": "openai-key"}, {"virtual_key": "groq-key"}]
 /// }));
 /// let router = App::new("gateway").without_inventory().mount(drop_in).into_router();
 /// assert!(router.is_ok());
