@@ -6,6 +6,7 @@
 mod headers;
 mod reply;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -232,7 +233,7 @@ async fn serve(
         Ok(config) => config,
         Err(failure) => return failure.reply(),
     };
-    let gateway = match state.gateway(&incoming, config) {
+    let gateway = match state.gateway(&incoming, config.as_deref()) {
         Ok(gateway) => gateway,
         Err(failure) => return failure.reply(),
     };
@@ -304,7 +305,10 @@ async fn serve(
 
 impl DropInState {
     /// The config a request runs: the client's (when allowed), else the default.
-    fn config_for(&self, incoming: &Incoming) -> Result<Option<PortkeyConfig>, PortkeyFailure> {
+    fn config_for(
+        &self,
+        incoming: &Incoming,
+    ) -> Result<Option<Cow<'_, PortkeyConfig>>, PortkeyFailure> {
         if let Some(provider) = &incoming.provider {
             self.check_provider(provider)?;
         }
@@ -312,7 +316,7 @@ impl DropInState {
             self.check_custom_host(host, "x-portkey-custom-host")?;
         }
         let Some(text) = &incoming.config else {
-            return Ok(self.default_config.clone());
+            return Ok(self.default_config.as_ref().map(Cow::Borrowed));
         };
         if !self.client_configs {
             return Err(PortkeyFailure::refused(
@@ -324,7 +328,7 @@ impl DropInState {
             PortkeyFailure::invalid_config(error.to_string().lines().map(str::to_owned).collect())
         })?;
         self.check_client_config(config.as_json(), "config")?;
-        Ok(Some(config))
+        Ok(Some(Cow::Owned(config)))
     }
 
     fn check_provider(&self, provider: &str) -> Result<(), PortkeyFailure> {
@@ -373,14 +377,14 @@ impl DropInState {
     fn gateway(
         &self,
         incoming: &Incoming,
-        config: Option<PortkeyConfig>,
+        config: Option<&PortkeyConfig>,
     ) -> Result<Arc<dyn LlmGateway>, PortkeyFailure> {
-        let key = compile_key(incoming, config.as_ref());
+        let key = compile_key(incoming, config);
         if let Some(gateway) = self.compiled.get(&key) {
             return Ok(gateway);
         }
         let gateway = self
-            .compile(incoming, config)
+            .compile(incoming, config.cloned())
             .map_err(|error| match error {
                 GatewayError::Config { message, .. } => PortkeyFailure::invalid_config(
                     message
