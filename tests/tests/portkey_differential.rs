@@ -4,8 +4,8 @@
 //! of its own identically scripted `MockProvider`s, and per request the
 //! test asserts the same status, the same calls per mock (which provider
 //! got the call, and how often), the same route path
-//! (`x-portkey-last-used-option-index`), retry count, provider and trace id,
-//! and on errors the same JSON body.
+//! (`x-portkey-last-used-option-index`), retry count, cache status, provider
+//! and trace id (on failures too), and on errors the same JSON body.
 //!
 //! Where we differ on purpose the test asserts the difference: the cache
 //! (Portkey's open-source build answers `DISABLED` and calls upstream; we
@@ -70,12 +70,14 @@ fn req(model: &'static str) -> Req {
 #[derive(Debug, PartialEq)]
 struct Outcome {
     status: u16,
-    /// On 2xx: `x-portkey-last-used-option-index`.
+    /// `x-portkey-last-used-option-index` (on failures too: the target tried last).
     path: Option<String>,
-    /// `x-portkey-retry-attempt-count`, when sent.
+    /// `x-portkey-retry-attempt-count`.
     retries: Option<String>,
-    /// On 2xx: `x-portkey-provider`.
+    /// `x-portkey-provider`.
     provider: Option<String>,
+    /// `x-portkey-cache-status`.
+    cache_status: Option<String>,
     /// On errors: the body, as JSON.
     error_body: Option<Value>,
     /// `x-portkey-trace-id` (each request sends `trace-1`).
@@ -143,27 +145,19 @@ impl Side {
         let error_body =
             (status >= 400).then(|| serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null));
         let header = |name: &str| {
-            (200..300).contains(&status).then(|| {
-                headers
-                    .get(name)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("(none)")
-                    .to_owned()
-            })
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
         };
         let outcome = Outcome {
             status,
             path: header("x-portkey-last-used-option-index"),
             provider: header("x-portkey-provider"),
             error_body,
-            trace_id: headers
-                .get("x-portkey-trace-id")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
-            retries: headers
-                .get("x-portkey-retry-attempt-count")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
+            trace_id: header("x-portkey-trace-id"),
+            retries: header("x-portkey-retry-attempt-count"),
+            cache_status: header("x-portkey-cache-status"),
             calls: self
                 .mocks
                 .iter()

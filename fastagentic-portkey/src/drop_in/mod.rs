@@ -7,7 +7,7 @@ mod headers;
 mod reply;
 
 use std::borrow::Cow;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use fastagentic::cache::CacheControl;
@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 
 use self::headers::{Incoming, answer_headers};
 use self::reply::{PortkeyFailure, RetryWatch, gateway_failure};
-use crate::in_process::PORTKEY_RETRY_BASE_DELAY;
+use crate::in_process::{LAST_TRIED, PORTKEY_RETRY_BASE_DELAY};
 use crate::settings::NAME;
 use crate::{PortkeyConfig, PortkeyGateway, VirtualKeys};
 
@@ -246,8 +246,18 @@ async fn serve(
             namespace: incoming.cache_namespace.as_deref().map(Arc::from),
         });
     }
-    let provider = incoming.provider.as_deref().unwrap_or("openai").to_owned();
     let llm = request.llm(gateway, call);
+    let tried = Arc::new(Mutex::new(None));
+    let failed = |error: GatewayError| {
+        let target = tried.lock().ok().and_then(|slot| slot.clone());
+        gateway_failure(
+            &error,
+            &watch,
+            target,
+            incoming.provider.as_deref(),
+            &trace_id,
+        )
+    };
     let invalid_body = |error: serde_json::Error| {
         PortkeyFailure::invalid(format!("the request body is not a valid request: {error}")).reply()
     };
@@ -258,7 +268,7 @@ async fn serve(
                 Err(error) => return invalid_body(error),
             };
             if chat.stream == Some(true) {
-                match llm.chat_stream(chat).await {
+                match LAST_TRIED.scope(tried.clone(), llm.chat_stream(chat)).await {
                     Ok(stream) => {
                         let facts = stream.gateway_metadata.get(NAME).cloned();
                         Ok(answer_headers(
@@ -267,10 +277,10 @@ async fn serve(
                             &trace_id,
                         ))
                     }
-                    Err(error) => gateway_failure(&error, &watch, &provider, &trace_id),
+                    Err(error) => failed(error),
                 }
             } else {
-                match llm.chat(chat).await {
+                match LAST_TRIED.scope(tried.clone(), llm.chat(chat)).await {
                     Ok(response) => {
                         let facts = response.gateway_metadata.get(NAME);
                         Ok(answer_headers(
@@ -279,7 +289,7 @@ async fn serve(
                             &trace_id,
                         ))
                     }
-                    Err(error) => gateway_failure(&error, &watch, &provider, &trace_id),
+                    Err(error) => failed(error),
                 }
             }
         }
@@ -288,7 +298,7 @@ async fn serve(
                 Ok(embed) => embed,
                 Err(error) => return invalid_body(error),
             };
-            match llm.embed(embed).await {
+            match LAST_TRIED.scope(tried.clone(), llm.embed(embed)).await {
                 Ok(response) => {
                     let facts = response.gateway_metadata.get(NAME);
                     Ok(answer_headers(
@@ -297,7 +307,7 @@ async fn serve(
                         &trace_id,
                     ))
                 }
-                Err(error) => gateway_failure(&error, &watch, &provider, &trace_id),
+                Err(error) => failed(error),
             }
         }
     }

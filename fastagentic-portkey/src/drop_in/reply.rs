@@ -13,7 +13,10 @@ use fastagentic::reliability::{CallObserver, GatewayEvent};
 use fastagentic::{AgentError, GatewayError};
 use serde_json::{Value, json};
 
-use super::headers::{RETRY_ATTEMPT_COUNT, TRACE_ID};
+use super::headers::{
+    CACHE_STATUS, LAST_USED_OPTION_INDEX, PROVIDER, RETRY_ATTEMPT_COUNT, TRACE_ID,
+};
+use crate::in_process::TriedTarget;
 
 /// A refusal by the gateway itself, before any provider is called.
 #[derive(Debug)]
@@ -110,9 +113,15 @@ impl RetryWatch {
 pub(crate) fn gateway_failure(
     error: &GatewayError,
     watch: &Arc<RetryWatch>,
-    provider: &str,
+    target: Option<TriedTarget>,
+    asked_provider: Option<&str>,
     trace_id: &str,
 ) -> Result<RouteReply, AgentError> {
+    let provider = target
+        .as_ref()
+        .map(|target| &*target.provider)
+        .or(asked_provider)
+        .unwrap_or("openai");
     let (status, body) = match error {
         GatewayError::Upstream {
             status: 408,
@@ -158,8 +167,19 @@ pub(crate) fn gateway_failure(
             )
         }
     };
-    Ok(RouteReply::json(&body)?
+    let mut reply = RouteReply::json(&body)?
         .with_status(status)
         .with_header(TRACE_ID, trace_id)
-        .with_header(RETRY_ATTEMPT_COUNT, watch.count_after(error).to_string()))
+        .with_header(RETRY_ATTEMPT_COUNT, watch.count_after(error).to_string());
+    if let Some(target) = target {
+        // The target tried last, as Portkey names it on a failure too.
+        reply = reply
+            .with_header(LAST_USED_OPTION_INDEX, &*target.path)
+            .with_header(PROVIDER, &*target.provider)
+            .with_header(
+                CACHE_STATUS,
+                if target.cached { "MISS" } else { "DISABLED" },
+            );
+    }
+    Ok(reply)
 }

@@ -22,6 +22,7 @@ use fastagentic::reliability::Timeout;
 use serde_json::{Map, Value};
 
 pub use keys::{VIRTUAL_KEYS_ENV, VirtualKey, VirtualKeys};
+pub(crate) use label::{LAST_TRIED, TriedTarget};
 pub use providers::OPENAI_COMPATIBLE;
 
 use fastagentic_rules::portkey::DEFAULT_TRUSTED_CUSTOM_HOSTS;

@@ -16,7 +16,7 @@ use fastagentic::{OpenAiGateway, Secret};
 use fastagentic_rules::portkey::check_custom_host;
 use serde_json::{Map, Value};
 
-use super::label::Labelled;
+use super::label::{Labelled, TriedTarget};
 use super::query;
 use super::status::RequestTimeout;
 use super::{VirtualKeys, providers};
@@ -283,6 +283,7 @@ fn leaf(
     if let Some(retry) = &here.retry {
         gateway = retried(gateway, retry, env);
     }
+    let mut caches = false;
     if let Some(cache) = &here.cache
         && matches!(
             cache.get("mode").and_then(Value::as_str),
@@ -294,13 +295,20 @@ fn leaf(
             cached = cached.max_age(Duration::from_secs(seconds));
         }
         gateway = shared(cached);
+        caches = true;
     }
     if !here.override_params.is_empty() {
         gateway = shared(Override::new(gateway, here.override_params.clone()));
     }
+    let tried = TriedTarget {
+        path: Arc::from(path),
+        provider: Arc::from(provider.as_str()),
+        cached: caches,
+    };
     Some(shared(Labelled {
         inner: gateway,
         provider,
+        tried,
     }))
 }
 
