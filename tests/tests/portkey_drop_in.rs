@@ -529,3 +529,25 @@ async fn the_official_portkey_sdk_talks_to_the_drop_in() {
     let _ = PORTKEY_SDK_VERSION;
     app.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn an_app_key_echoed_by_a_provider_never_reaches_the_client() {
+    let (first, second) = (MockProvider::start().await, MockProvider::start().await);
+    first.set_default(MockReply::status(401).message("Incorrect API key provided: sk-first"));
+    let app = serve(
+        PortkeyDropIn::new(keys(&first, &second))
+            .default_config(portkey_config!({"virtual_key": "first"})),
+    )
+    .await;
+    let answer = post(&app, CHAT, &[], chat("m")).await;
+    assert_eq!(answer.status, 401, "{}", answer.text);
+    assert!(!answer.text.contains("sk-first"), "{}", answer.text);
+    assert!(
+        answer.json()["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("openai error: Incorrect API key provided")),
+        "{}",
+        answer.text
+    );
+    app.shutdown().await.unwrap();
+}
