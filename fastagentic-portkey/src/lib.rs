@@ -28,6 +28,10 @@
 //! discovers when a request fails (conditional routes naming no target,
 //! strategies without targets, negative weights, status codes outside
 //! 100..=599, unsafe `custom_host`s). The guide is `docs/portkey.md`.
+//!
+//! [`PortkeyGateway::in_process`] runs the same config in this process, and
+//! [`PortkeyDropIn`], mounted with `App::mount`, serves the Portkey gateway's
+//! own HTTP surface from the app, so Portkey's SDKs can point at it.
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 

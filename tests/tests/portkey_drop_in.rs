@@ -551,3 +551,36 @@ async fn an_app_key_echoed_by_a_provider_never_reaches_the_client() {
     );
     app.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn mounted_routes_get_the_apps_body_limit_and_metrics() {
+    let (first, second) = (MockProvider::start().await, MockProvider::start().await);
+    let app = App::new("limits")
+        .without_inventory()
+        .body_limit(1024)
+        .mount(
+            PortkeyDropIn::new(keys(&first, &second))
+                .default_config(portkey_config!({"virtual_key": "first"})),
+        )
+        .spawn("127.0.0.1:0")
+        .await
+        .expect("the app starts");
+    let big = json!({"model": "m", "messages": [{"role": "user", "content": "x".repeat(4096)}]});
+    let too_large = post(&app, CHAT, &[], big).await;
+    assert_eq!(too_large.status, 413, "{}", too_large.text);
+    let answer = post(&app, CHAT, &[], chat("m")).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    let metrics = reqwest::get(format!("{}/metrics", app.url()))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics
+            .lines()
+            .any(|line| line.contains("portkey_chat_completions") && !line.starts_with('#')),
+        "the mounted route is counted per name:\n{metrics}"
+    );
+    app.shutdown().await.unwrap();
+}
