@@ -28,6 +28,10 @@
 //! discovers when a request fails (conditional routes naming no target,
 //! strategies without targets, negative weights, status codes outside
 //! 100..=599, unsafe `custom_host`s). The guide is `docs/portkey.md`.
+//!
+//! [`PortkeyGateway::in_process`] runs the same config in this process, and
+//! [`PortkeyDropIn`], mounted with `App::mount`, serves the Portkey gateway's
+//! own HTTP surface from the app, so Portkey's SDKs can point at it.
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
@@ -37,6 +41,7 @@ mod cache;
 mod compiled;
 mod config;
 mod diagnose;
+mod drop_in;
 mod facts;
 mod gateway;
 mod header_json;
@@ -53,6 +58,7 @@ pub mod __private;
 
 pub use cache::{Cache, CacheMode};
 pub use config::{PortkeyConfig, PortkeyConfigError};
+pub use drop_in::{COMPILED_CONFIGS_CAPACITY, PortkeyDropIn};
 pub use fastagentic_rules::portkey::{Blame, ConfigError, PathSegment};
 pub use gateway::PortkeyGateway;
 pub use in_process::{

@@ -35,6 +35,19 @@ pub enum Error {
         /// Where it is defined.
         second_site: String,
     },
+    /// Two routes of the app match the same path (a mounted route set's
+    /// route and an endpoint, a built-in route or another mounted route).
+    #[error(
+        "two routes use the path `{path}`: {first} and {second}; give one of them another path (or the route set another prefix)"
+    )]
+    RouteClash {
+        /// The path.
+        path: String,
+        /// The first route: what it is and where it comes from.
+        first: String,
+        /// The second route.
+        second: String,
+    },
     /// An endpoint's definition is invalid (found at start-up for endpoints
     /// registered by hand; the macro catches the same at compile time).
     #[error("endpoint `{endpoint}` at {site}: {message}")]

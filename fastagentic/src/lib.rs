@@ -46,6 +46,11 @@ pub mod hooks;
 mod http;
 mod listener;
 pub mod llm;
+/// Extra routes an integration serves in an app: [`App::mount`] and the
+/// [`RouteSet`](mount::RouteSet) an integration implements.
+pub mod mount {
+    pub use crate::app::mount::{MountedRoute, RouteReply, RouteRequest, RouteSet};
+}
 pub mod observability;
 mod openai_compatible;
 pub mod reliability;

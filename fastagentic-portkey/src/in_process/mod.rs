@@ -23,7 +23,10 @@ use fastagentic::reliability::Timeout;
 use serde_json::{Map, Value};
 
 pub use keys::{VIRTUAL_KEYS_ENV, VirtualKey, VirtualKeys};
+pub(crate) use label::{LAST_TRIED, TriedTarget};
 pub use providers::{ADAPTED_PROVIDERS, OPENAI_COMPATIBLE};
+
+use fastagentic_rules::portkey::DEFAULT_TRUSTED_CUSTOM_HOSTS;
 
 use crate::compiled::merged_config;
 use crate::settings::{NAME, Settings};
@@ -63,6 +66,7 @@ pub struct InProcessPortkey {
     settings: Settings,
     keys: VirtualKeys,
     retry_base_delay: Duration,
+    trusted_hosts: Vec<String>,
     tree: OnceLock<Result<Arc<dyn LlmGateway>, String>>,
 }
 
@@ -81,6 +85,10 @@ impl InProcessPortkey {
             settings,
             keys,
             retry_base_delay: PORTKEY_RETRY_BASE_DELAY,
+            trusted_hosts: DEFAULT_TRUSTED_CUSTOM_HOSTS
+                .iter()
+                .map(|host| (*host).to_owned())
+                .collect(),
             tree: OnceLock::new(),
         }
     }
@@ -89,6 +97,14 @@ impl InProcessPortkey {
     /// up to 16 times it): for tests, or to retry sooner than Portkey.
     pub fn retry_base_delay(mut self, delay: Duration) -> Self {
         self.retry_base_delay = delay;
+        self.tree = OnceLock::new();
+        self
+    }
+
+    /// Also lets these hosts through the custom-host SSRF guard (besides
+    /// public hosts and loopback), as Portkey's `TRUSTED_CUSTOM_HOSTS` does.
+    pub(crate) fn trust_hosts(mut self, hosts: &[String]) -> Self {
+        self.trusted_hosts.extend(hosts.iter().cloned());
         self.tree = OnceLock::new();
         self
     }
@@ -146,7 +162,9 @@ impl InProcessPortkey {
             inherited.request_timeout =
                 Some(u64::try_from(timeout.as_millis().max(1)).unwrap_or(u64::MAX));
         }
+        let trusted: Vec<&str> = self.trusted_hosts.iter().map(String::as_str).collect();
         let env = tree::Env {
+            trusted_hosts: &trusted,
             keys: &self.keys,
             http: settings.http.as_ref(),
             retry_base_delay: self.retry_base_delay,

@@ -18,12 +18,10 @@ use fastagentic::reliability::{
     Backoff, BreakerPolicy, CircuitBreaker, ErrorFilter, Fallback, Override, Retry, RetryPolicy,
 };
 use fastagentic::routing::{Balance, Conditional, LoadBalance};
-use fastagentic_rules::portkey::{
-    DEFAULT_TRUSTED_CUSTOM_HOSTS, check_custom_host, circuit_breaker_settings,
-};
+use fastagentic_rules::portkey::{check_custom_host, circuit_breaker_settings};
 use serde_json::{Map, Value};
 
-use super::label::Labelled;
+use super::label::{Labelled, TriedTarget};
 use super::query;
 use super::status::RequestTimeout;
 use super::transport::{self, AzureFields, ProviderTarget};
@@ -38,6 +36,9 @@ pub(crate) struct Env<'a> {
     pub(crate) retry_base_delay: Duration,
     /// `x-portkey-custom-host`: replaces every target's `custom_host`.
     pub(crate) custom_host: Option<&'a str>,
+    /// Hosts the SSRF guard lets through besides public ones (Portkey's
+    /// `TRUSTED_CUSTOM_HOSTS`: loopback by default).
+    pub(crate) trusted_hosts: &'a [&'a str],
 }
 
 /// What flows from a node to its targets (the child's own value wins;
@@ -302,7 +303,7 @@ fn leaf(
         .map(str::to_owned)
         .or_else(|| here.custom_host.clone());
     let base_url = match custom.or(key_url) {
-        Some(url) => match check_custom_host(&url, DEFAULT_TRUSTED_CUSTOM_HOSTS) {
+        Some(url) => match check_custom_host(&url, env.trusted_hosts) {
             Ok(()) => Some(url),
             Err(problem) => {
                 problems.push(format!("{path}.custom_host: {problem}"));
@@ -339,6 +340,7 @@ fn leaf(
     if let Some(retry) = &here.retry {
         gateway = retried(gateway, retry, env);
     }
+    let mut caches = false;
     if let Some(cache) = &here.cache
         && matches!(
             cache.get("mode").and_then(Value::as_str),
@@ -350,13 +352,20 @@ fn leaf(
             cached = cached.max_age(Duration::from_secs(seconds));
         }
         gateway = shared(cached);
+        caches = true;
     }
     if !here.override_params.is_empty() {
         gateway = shared(Override::new(gateway, here.override_params.clone()));
     }
+    let tried = TriedTarget {
+        path: Arc::from(path),
+        provider: Arc::from(provider.as_str()),
+        cached: caches,
+    };
     Some(shared(Labelled {
         inner: gateway,
         provider,
+        tried,
     }))
 }
 

@@ -9,6 +9,7 @@ use axum::routing::{get, post};
 
 use super::App;
 use super::endpoint_gateway::AppReliability;
+use super::mount::{MountedRuntime, RouteServices, route_shape, serve_mounted};
 use super::server::Built;
 use crate::endpoint::collect_endpoints;
 use crate::error::Error;
@@ -72,7 +73,12 @@ impl App {
         let openapi = Arc::new(http::openapi_document(&self.info, &endpoints));
         let mut router = Router::new();
         let mut routes = Vec::new();
+        let mut paths = PathOwners::default();
         for reg in &endpoints {
+            paths.claim(
+                reg.path,
+                format!("endpoint `{}` ({})", reg.name, reg.site()),
+            )?;
             let gateway = reliability.endpoint_gateway(reg)?;
             if let Some(metrics) = &metrics {
                 metrics.watch_tree(reg.name, gateway.clone());
@@ -117,11 +123,58 @@ impl App {
                 &self.openai_models,
                 &prices,
             ));
+            let path = format!("{prefix}/models");
+            paths.claim(
+                &path,
+                "the OpenAI-compatible route's `GET {prefix}/models`".replace("{prefix}", prefix),
+            )?;
             routes.push(format!("GET {prefix}/models -> openai_models"));
             router = router.route(
                 &format!("{prefix}/models"),
                 get(move || async move { crate::openai_compatible::models_response(&models) }),
             );
+        }
+        for builtin in BUILT_IN_PATHS {
+            if metrics.is_some() || builtin != "/metrics" {
+                paths.claim(builtin, format!("the built-in `GET {builtin}`"))?;
+            }
+        }
+        let services = Arc::new(RouteServices {
+            hooks: hooks.clone(),
+            prices: prices.clone(),
+            body_limit: self.body_limit,
+            timeout: self.request_timeout,
+            stream_cutoff: stream_cutoff.clone(),
+        });
+        for set in &self.mounts {
+            let mounted = set.routes().map_err(|message| Error::Gateway {
+                context: format!("the mounted route set `{}`", set.name()),
+                source: Box::new(crate::GatewayError::config(set.name(), message)),
+            })?;
+            for route in mounted {
+                paths.claim(
+                    route.path(),
+                    format!(
+                        "route `{}` of the mounted route set `{}`",
+                        route.name(),
+                        set.name()
+                    ),
+                )?;
+                routes.push(format!(
+                    "POST {} -> {} (mounted: {})",
+                    route.path(),
+                    route.name(),
+                    set.name()
+                ));
+                let (path, runtime) = MountedRuntime::new(route, services.clone(), |path, name| {
+                    EndpointTelemetry::new(path, name, metrics.as_ref())
+                });
+                router = router.route(
+                    &path,
+                    post(move |request: Request| serve_mounted(runtime.clone(), request))
+                        .fallback(http::method_not_allowed),
+                );
+            }
         }
         if let Some(metrics) = metrics {
             routes.push("GET /metrics -> Prometheus metrics".to_owned());
@@ -150,5 +203,27 @@ impl App {
             drain_delay: self.drain_delay,
             shutdown_timeout: self.shutdown_timeout,
         })
+    }
+}
+
+/// The routes every app serves besides its endpoints (`/metrics` only with metrics on).
+const BUILT_IN_PATHS: [&str; 5] = ["/metrics", "/health", "/ready", "/openapi.json", "/docs"];
+
+/// Which route claimed each path, so a second claim names both.
+#[derive(Default)]
+struct PathOwners(Vec<(String, String)>);
+
+impl PathOwners {
+    fn claim(&mut self, path: &str, owner: String) -> Result<(), Error> {
+        let shape = route_shape(path);
+        if let Some((_, first)) = self.0.iter().find(|(known, _)| *known == shape) {
+            return Err(Error::RouteClash {
+                path: path.to_owned(),
+                first: first.clone(),
+                second: owner,
+            });
+        }
+        self.0.push((shape, owner));
+        Ok(())
     }
 }

@@ -5,6 +5,7 @@
 
 mod assemble;
 mod endpoint_gateway;
+pub(crate) mod mount;
 mod server;
 
 pub use server::{ServerHandle, shutdown_signal};
@@ -58,6 +59,7 @@ pub struct App {
     metrics: bool,
     retry: Option<crate::reliability::RetryPolicy>,
     rate_limit: Option<crate::reliability::RateLimit>,
+    mounts: Vec<Arc<dyn mount::RouteSet>>,
 }
 
 impl std::fmt::Debug for App {
@@ -97,6 +99,7 @@ impl App {
             metrics: true,
             retry: None,
             rate_limit: None,
+            mounts: Vec::new(),
         }
     }
 
@@ -223,6 +226,17 @@ impl App {
     /// their gateway (`base_url = "http://host:port/v1"`).
     pub fn openai_compatible(mut self, prefix: impl Into<String>) -> Self {
         self.openai_prefix = Some(prefix.into().trim_end_matches('/').to_owned());
+        self
+    }
+
+    /// Serves a set of extra routes (an integration's HTTP surface, e.g.
+    /// `fastagentic_portkey::PortkeyDropIn`) the way the OpenAI-compatible
+    /// route is served: the app's body limit, request timeout, run ids,
+    /// spans, metrics and `on_error` hooks, and LLM calls through the app's
+    /// LLM hooks and price table. A path that clashes with another route
+    /// stops start-up, naming both.
+    pub fn mount<R: mount::RouteSet>(mut self, routes: R) -> Self {
+        self.mounts.push(Arc::new(routes));
         self
     }
 

@@ -66,15 +66,7 @@ pub(crate) async fn serve_endpoint(
         Ok(response) => response,
         Err(error) => {
             telemetry.failed(error.kind());
-            if !error.hooks_notified() && runtime.hooks.has(HookEvent::OnError) {
-                let mut ctx = HookContext::new(HookEvent::OnError, run_id, &*runtime.name);
-                ctx.error = Some(ErrorInfo {
-                    kind: error.kind().to_owned(),
-                    message: error.message().to_owned(),
-                    status: error.status(),
-                });
-                let _ = runtime.hooks.run(HookEvent::OnError, &mut ctx).await;
-            }
+            notify_error(&runtime.hooks, &runtime.name, run_id, &error).await;
             tracing::debug!(endpoint = %runtime.name, %run_id, status = error.status(), "{error}");
             error.into_response()
         }
@@ -189,26 +181,48 @@ async fn run(
             )
                 .into_response())
         }
-        EndpointReply::Stream(events) => Ok((
-            StatusCode::OK,
-            [
-                (
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("text/event-stream"),
-                ),
-                (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-                (
-                    http::HeaderName::from_static("x-accel-buffering"),
-                    HeaderValue::from_static("no"),
-                ),
-            ],
-            sse_body(events, runtime.stream_cutoff.watch()),
-        )
-            .into_response()),
+        EndpointReply::Stream(events) => Ok(sse_response(events, runtime.stream_cutoff.watch())),
     }
 }
 
-fn check_content_type(request: &Request<Body>) -> Result<(), AgentError> {
+/// Runs the `on_error` hooks for a failed request (unless the failure's
+/// own hooks ran already).
+pub(crate) async fn notify_error(hooks: &HookSet, name: &str, run_id: Uuid, error: &AgentError) {
+    if !error.hooks_notified() && hooks.has(HookEvent::OnError) {
+        let mut ctx = HookContext::new(HookEvent::OnError, run_id, name);
+        ctx.error = Some(ErrorInfo {
+            kind: error.kind().to_owned(),
+            message: error.message().to_owned(),
+            status: error.status(),
+        });
+        let _ = hooks.run(HookEvent::OnError, &mut ctx).await;
+    }
+}
+
+/// 200 with `events` as server-sent events, unbuffered by proxies.
+pub(crate) fn sse_response(
+    events: crate::endpoint::AgentStream,
+    cutoff: tokio::sync::watch::Receiver<bool>,
+) -> Response {
+    (
+        StatusCode::OK,
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/event-stream"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+            (
+                http::HeaderName::from_static("x-accel-buffering"),
+                HeaderValue::from_static("no"),
+            ),
+        ],
+        sse_body(events, cutoff),
+    )
+        .into_response()
+}
+
+pub(crate) fn check_content_type(request: &Request<Body>) -> Result<(), AgentError> {
     let Some(value) = request.headers().get(header::CONTENT_TYPE) else {
         return Ok(());
     };
@@ -231,7 +245,7 @@ fn check_content_type(request: &Request<Body>) -> Result<(), AgentError> {
     }
 }
 
-async fn read_body(body: Body, limit: usize) -> Result<bytes::Bytes, AgentError> {
+pub(crate) async fn read_body(body: Body, limit: usize) -> Result<bytes::Bytes, AgentError> {
     let too_large = || {
         AgentError::new(
             413,

@@ -9,6 +9,8 @@
 //!   [`LITELLM_VERSION`]), started from a venv with the config a test gives it.
 //! - [`openai_sdk_python`]: a Python with the official `openai` SDK (the
 //!   LiteLLM venv's pinned copy), to drive the OpenAI-compatible route.
+//! - [`portkey_sdk_python`]: a Python with the official `portkey-ai` SDK
+//!   [`PORTKEY_SDK_VERSION`], to drive the Portkey drop-in route.
 //!
 //! Both are installed once under the Cargo target dir (`<target>/peers/`, see
 //! [`peers_dir`]), pinned exactly, behind an exclusive file lock so that
@@ -29,6 +31,7 @@ mod openai_sdk;
 mod paths;
 mod port;
 mod portkey;
+mod portkey_sdk;
 mod process;
 mod ready;
 
@@ -41,4 +44,5 @@ pub use port::free_loopback_port;
 pub use portkey::{
     HONO_NODE_SERVER_VERSION, PORTKEY_GATEWAY_VERSION, PORTKEY_PACKAGE_JSON, PortkeyPeer,
 };
+pub use portkey_sdk::{PORTKEY_SDK_VERSION, portkey_sdk_python};
 pub use process::PeerProcess;
