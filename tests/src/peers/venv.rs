@@ -69,6 +69,7 @@ pub(crate) async fn ensure_venv(spec: VenvSpec) -> Result<Installation, PeerErro
 }
 
 /// The pins of a constraints file that are not `name==version`.
+#[cfg(test)]
 pub(crate) fn unpinned(constraints: &str) -> Vec<&str> {
     constraints
         .lines()
