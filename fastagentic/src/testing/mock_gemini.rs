@@ -164,7 +164,7 @@ pub(super) async fn gemini_native(
 
 /// A `GenerateContentResponse` streamed: one per piece (or one carrying the
 /// function call), the last with `finishReason` and `usageMetadata`; as SSE
-/// events, or as the elements of one JSON array.
+/// events, or as the elements of one JSON array, one per line.
 struct GeminiFrames {
     model: String,
     pieces: Pieces,
@@ -231,8 +231,11 @@ impl Frames for GeminiFrames {
         if self.sse {
             Bytes::from(format!("data: {json}\r\n\r\n"))
         } else {
-            let lead = if i == 0 { "[" } else { ",\r\n" };
-            Bytes::from(format!("{lead}{json}"))
+            // One element per CRLF-ended line, the comma at its end: the
+            // Portkey gateway reads this stream line by line.
+            let lead = if i == 0 { "[" } else { "" };
+            let comma = if i + 1 < n { "," } else { "" };
+            Bytes::from(format!("{lead}{json}{comma}\r\n"))
         }
     }
 }

@@ -37,6 +37,12 @@ pub struct Tally {
     ours_alone: BTreeMap<String, usize>,
     /// Per field (indices generalized): how often the peers differ.
     peers_split: BTreeMap<String, usize>,
+    /// Requests whose status differs between ways: entry, then
+    /// `status/forwarded` for ours, Portkey, LiteLLM.
+    outcome_splits: Vec<(String, [String; 3])>,
+    /// Provider-side request fields, finish reasons and answer texts where
+    /// the peers differ.
+    request_splits: Vec<Difference>,
 }
 
 impl Tally {
@@ -58,6 +64,14 @@ impl Tally {
             .collect();
         paths.sort();
         paths.dedup();
+        let outcome = |fields: &BTreeMap<String, Value>| {
+            let get = |key: &str| fields.get(key).map_or("-".to_owned(), Value::to_string);
+            format!("{}/{}", get("status"), get("forwarded"))
+        };
+        let outcomes = [outcome(ours), outcome(portkey), outcome(litellm)];
+        if outcomes[0] != outcomes[1] || outcomes[0] != outcomes[2] {
+            self.outcome_splits.push((entry.to_owned(), outcomes));
+        }
         for path in paths {
             let (o, p, l) = (ours.get(path), portkey.get(path), litellm.get(path));
             self.compared += 1;
@@ -66,6 +80,18 @@ impl Tally {
             self.peers_agree += usize::from(p == l);
             if p != l {
                 *self.peers_split.entry(generalize(path)).or_default() += 1;
+                if path.starts_with("request.")
+                    || path.ends_with("finish_reason")
+                    || path.ends_with("message.content")
+                {
+                    self.request_splits.push(Difference {
+                        entry: entry.to_owned(),
+                        path: path.clone(),
+                        ours: o.cloned(),
+                        portkey: p.cloned(),
+                        litellm: l.cloned(),
+                    });
+                }
             }
             if o == p || o == l {
                 self.agree_any += 1;
@@ -136,6 +162,22 @@ impl Tally {
         out.push_str("  by field (Portkey and LiteLLM differ):\n");
         for (path, count) in &self.peers_split {
             let _ = writeln!(out, "    {count:>3} x {path}");
+        }
+        out.push_str("  outcomes that differ (status/requests sent: ours | portkey | litellm):\n");
+        for (entry, [o, p, l]) in &self.outcome_splits {
+            let _ = writeln!(out, "    {entry:<32} {o} | {p} | {l}");
+        }
+        out.push_str("  requests, finish reasons and texts where the peers differ (ours | portkey | litellm):\n");
+        for d in &self.request_splits {
+            let _ = writeln!(
+                out,
+                "    {:<32} {:<48} {} | {} | {}",
+                d.entry,
+                d.path,
+                show(&d.ours),
+                show(&d.portkey),
+                show(&d.litellm)
+            );
         }
         out.push_str("  every difference from both peers:\n");
         for d in &self.differences {
