@@ -171,13 +171,12 @@ fn parse_tool_arguments(body: &mut Value) {
 fn parse_calls(message: &mut Value) {
     if let Some(calls) = message.get_mut("tool_calls").and_then(Value::as_array_mut) {
         for call in calls {
-            if let Some(arguments) = call.pointer_mut("/function/arguments") {
-                if let Some(parsed) = arguments
+            if let Some(arguments) = call.pointer_mut("/function/arguments")
+                && let Some(parsed) = arguments
                     .as_str()
                     .and_then(|text| serde_json::from_str::<Value>(text).ok())
-                {
-                    *arguments = parsed;
-                }
+            {
+                *arguments = parsed;
             }
         }
     }
