@@ -8,7 +8,8 @@
 //! peers. The table and every field where we differ from both peers are
 //! printed (`cargo test --test provider_corpus -- --nocapture`).
 //!
-//! What is compared, and what is not (peer plumbing), is in [`IGNORED`] and
+//! What is compared, and what is not (peer plumbing), is in
+//! `provider_corpus_support::normalize::IGNORED` and
 //! the `normalize` functions, each with its reason. Gemini: both peers call
 //! Google's native API while our adapter calls Google's OpenAI-compatible
 //! endpoint, so the Gemini requests are compared in a neutral form (the
