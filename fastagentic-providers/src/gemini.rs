@@ -14,6 +14,7 @@ use fastagentic::gateway::kit::{
     secret_header,
 };
 use fastagentic::gateway::{ConfigProblems, OpenAiCompatClient};
+use fastagentic::llm::Role;
 use fastagentic::{CallContext, Error, GatewayError, Secret};
 use http::HeaderMap;
 use serde_json::Value;
@@ -142,7 +143,17 @@ impl Ready for Compiled {
         &self.client
     }
 
-    fn per_request(&self, _call: &CallContext, _outgoing: Outgoing<'_>) -> PerRequest<()> {
+    /// Developer messages go as system messages: Google's compatible
+    /// endpoint knows the system, user, assistant and tool roles (the
+    /// Portkey gateway and LiteLLM map the role the same way).
+    fn per_request(&self, _call: &CallContext, outgoing: Outgoing<'_>) -> PerRequest<()> {
+        if let Outgoing::Chat(request) = outgoing {
+            for message in &mut request.messages {
+                if message.role == Role::Developer {
+                    message.role = Role::System;
+                }
+            }
+        }
         PerRequest::default()
     }
 

@@ -48,7 +48,7 @@ print(json.dumps(out))
 async fn the_official_openai_sdk_talks_to_the_app() {
     let python = openai_sdk_python()
         .await
-        .expect("the openai Python SDK (installed with the LiteLLM venv) is needed");
+        .expect("the openai Python SDK (the pinned providers SDK venv) is needed");
     let mock = MockProvider::start().await;
     mock.push_for_model("gpt-4o-mini", MockReply::text("hi there").usage(3, 2));
     mock.push_for_model("gpt-4o-mini", MockReply::stream(["one ", "two ", "three"]));

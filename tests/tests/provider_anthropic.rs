@@ -69,7 +69,7 @@ async fn a_request_is_translated_field_by_field() {
         seen.body,
         json!({
             "model": "claude-sonnet-4-5",
-            "system": "Be brief.",
+            "system": [{"type": "text", "text": "Be brief."}],
             "messages": [
                 {"role": "user", "content": [
                     {"type": "text", "text": "What is here?"},

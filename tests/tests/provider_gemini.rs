@@ -90,3 +90,22 @@ async fn google_errors_are_read_from_their_list() {
     let error = GeminiGateway::new("").check().unwrap_err().to_string();
     assert!(error.contains("GEMINI_API_KEY"), "{error}");
 }
+
+#[tokio::test]
+async fn developer_messages_go_as_system_messages() {
+    let mock = MockProvider::start().await;
+    let request = ChatRequest::new("gemini-2.5-flash")
+        .message(fastagentic::llm::Message::new(
+            fastagentic::llm::Role::Developer,
+            "brief",
+        ))
+        .user("hi");
+    gemini(&mock)
+        .chat(&CallContext::detached(), request)
+        .await
+        .unwrap();
+    assert_eq!(
+        mock.requests()[0].body["messages"][0],
+        json!({"role": "system", "content": "brief"})
+    );
+}

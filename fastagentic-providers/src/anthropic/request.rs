@@ -89,10 +89,11 @@ pub(crate) fn to_anthropic(
     Ok(Value::Object(body))
 }
 
-/// The system prompt (one text, or a list of text blocks when several
-/// system or developer messages were sent) and the conversation, with tool
-/// results as user turns and consecutive turns of one role merged (Anthropic
-/// requires alternating roles).
+/// The system prompt (a list of text blocks, one per system or developer
+/// message, as the Portkey gateway and LiteLLM send it: the form that can
+/// carry `cache_control`) and the conversation, with tool results as user
+/// turns and consecutive turns of one role merged (Anthropic requires
+/// alternating roles).
 fn messages(messages: &[Message]) -> Result<(Option<Value>, Vec<Value>), GatewayError> {
     let mut system: Vec<String> = Vec::new();
     let mut turns: Vec<(&'static str, Vec<Value>)> = Vec::new();
@@ -111,19 +112,26 @@ fn messages(messages: &[Message]) -> Result<(Option<Value>, Vec<Value>), Gateway
             _ => turns.push((role, blocks)),
         }
     }
-    let system = match system.len() {
-        0 => None,
-        1 => system.pop().map(Value::from),
-        _ => Some(Value::Array(
+    let system = (!system.is_empty()).then(|| {
+        Value::Array(
             system
                 .into_iter()
                 .map(|text| json!({"type": "text", "text": text}))
                 .collect(),
-        )),
-    };
+        )
+    });
+    // A user's lone text stays a string (as the Portkey gateway sends it);
+    // assistant turns are always blocks (as both peers send them).
     let turns = turns
         .into_iter()
-        .map(|(role, blocks)| json!({"role": role, "content": simplify(blocks)}))
+        .map(|(role, blocks)| {
+            let content = if role == "user" {
+                simplify(blocks)
+            } else {
+                Value::Array(blocks)
+            };
+            json!({"role": role, "content": content})
+        })
         .collect();
     Ok((system, turns))
 }

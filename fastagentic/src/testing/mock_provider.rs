@@ -17,7 +17,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
-use super::mock_reply::{MockReply, ReplyBody};
+use super::mock_reply::{MockReply, MockToolCall, ReplyBody};
 
 /// A request the mock received.
 #[derive(Clone, Debug)]
@@ -77,7 +77,10 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// `POST /openai/deployments/{deployment}/chat/completions|embeddings`
 /// (scripted by deployment, `api-version` required, content-filter results
 /// added) and Google's `POST /v1beta/openai/chat/completions` for Gemini
-/// (errors in Google's list shape). Replies are chosen in this
+/// (errors in Google's list shape), and Gemini's native
+/// `POST /v1beta/models/{model}:generateContent` and
+/// `:streamGenerateContent` (also under `/v1/`). Any other path is recorded
+/// too and answered 404 with a JSON error naming it. Replies are chosen in this
 /// order: the queue for the request's model, the persistent reply for that
 /// model, the global queue, the default (an echo).
 ///
@@ -141,6 +144,12 @@ impl MockProvider {
                 post(super::mock_wire::gemini_chat),
             )
             .route("/v1beta/openai/embeddings", post(embeddings))
+            .route(
+                "/v1beta/models/{call}",
+                post(super::mock_gemini::gemini_native),
+            )
+            .route("/v1/models/{call}", post(super::mock_gemini::gemini_native))
+            .fallback(unknown_route)
             .with_state(state.clone());
         let (tx, rx) = oneshot::channel::<()>();
         tokio::spawn(async move {
@@ -182,6 +191,12 @@ impl MockProvider {
     /// (`http://127.0.0.1:<port>/v1beta/openai`).
     pub fn gemini_base_url(&self) -> String {
         format!("http://{}/v1beta/openai", self.addr)
+    }
+
+    /// The root URL for clients of Gemini's native API (they add
+    /// `/v1beta/models/<model>:generateContent`): the root.
+    pub fn gemini_native_url(&self) -> String {
+        self.url()
     }
 
     /// The address.
@@ -320,6 +335,7 @@ pub(super) fn reply_text(reply: &MockReply, body: &Value) -> Vec<String> {
         ReplyBody::Text(text) => text.split_inclusive(' ').map(str::to_owned).collect(),
         ReplyBody::Chunks(chunks) => chunks.clone(),
         ReplyBody::Repeat(chunk, count) => vec![chunk.repeat(*count)],
+        ReplyBody::ToolCall(_) => Vec::new(),
         _ => {
             let last_user = body
                 .get("messages")
@@ -399,7 +415,10 @@ pub(super) async fn chat_as(
                 .sum()
         })
         .unwrap_or(0);
-    let (input, output) = reply.usage.unwrap_or((prompt_words, pieces.words()));
+    let tool = reply.scripted_tool_call().cloned();
+    let (input, output) = reply
+        .usage
+        .unwrap_or((prompt_words, output_words(&pieces, tool.as_ref())));
     let usage = json!({"prompt_tokens": input, "completion_tokens": output, "total_tokens": input + output});
 
     if body.get("stream").and_then(Value::as_bool) == Some(true) {
@@ -410,6 +429,7 @@ pub(super) async fn chat_as(
         let frames = SseFrames {
             model,
             pieces,
+            tool,
             usage: include_usage.then_some(usage),
         };
         let response = Response::builder()
@@ -429,10 +449,32 @@ pub(super) async fn chat_as(
         "object": "chat.completion",
         "created": 1_700_000_000,
         "model": model,
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": pieces.text()}, "finish_reason": "stop"}],
+        "choices": [openai_choice(&pieces, tool.as_ref())],
         "usage": usage,
     });
     with_headers((status, axum::Json(json)).into_response(), &reply)
+}
+
+/// The output tokens the mock reports: the words of the text, or of a tool
+/// call's arguments (at least one).
+pub(super) fn output_words(pieces: &Pieces, tool: Option<&MockToolCall>) -> u64 {
+    match tool {
+        Some(tool) => words(&tool.arguments.to_string()).max(1),
+        None => pieces.words(),
+    }
+}
+
+/// The one choice of a plain OpenAI answer: the text, or the tool call.
+fn openai_choice(pieces: &Pieces, tool: Option<&MockToolCall>) -> Value {
+    match tool {
+        Some(tool) => json!({"index": 0, "message": {"role": "assistant", "content": null,
+            "tool_calls": [{"id": tool.id, "type": "function",
+                            "function": {"name": tool.name, "arguments": tool.arguments.to_string()}}]},
+            "finish_reason": "tool_calls"}),
+        None => {
+            json!({"index": 0, "message": {"role": "assistant", "content": pieces.text()}, "finish_reason": "stop"})
+        }
+    }
 }
 
 /// The texts of a reply's chunks, listed or generated.
@@ -496,11 +538,36 @@ impl Drop for StreamGuard {
 }
 
 /// A streamed answer, each SSE frame encoded when it is sent: the content
-/// chunks, a finish chunk, a usage chunk when asked for, `[DONE]`.
+/// chunks (or a tool call's name, then its arguments), a finish chunk, a
+/// usage chunk when asked for, `[DONE]`.
 struct SseFrames {
     model: String,
     pieces: Pieces,
+    tool: Option<MockToolCall>,
     usage: Option<Value>,
+}
+
+impl SseFrames {
+    /// How many content frames: one per piece, or two for a tool call.
+    fn content_frames(&self) -> usize {
+        if self.tool.is_some() {
+            2
+        } else {
+            self.pieces.len()
+        }
+    }
+
+    /// Content frame `i`'s delta.
+    fn delta(&self, i: usize) -> Value {
+        match &self.tool {
+            Some(tool) if i == 0 => json!({"role": "assistant", "content": null, "tool_calls": [
+                {"index": 0, "id": tool.id, "type": "function", "function": {"name": tool.name, "arguments": ""}}]}),
+            Some(tool) => json!({"tool_calls": [
+                {"index": 0, "function": {"arguments": tool.arguments.to_string()}}]}),
+            None if i == 0 => json!({"role": "assistant", "content": self.pieces.get(i)}),
+            None => json!({"content": self.pieces.get(i)}),
+        }
+    }
 }
 
 /// A streamed answer's frames, each encoded when it is sent.
@@ -513,25 +580,24 @@ pub(super) trait Frames: Send + 'static {
 
 impl Frames for SseFrames {
     fn count(&self) -> usize {
-        self.pieces.len() + 2 + usize::from(self.usage.is_some())
+        self.content_frames() + 2 + usize::from(self.usage.is_some())
     }
 
     fn frame(&self, i: usize) -> Bytes {
-        let n = self.pieces.len();
+        let n = self.content_frames();
         let chunk = |delta: Value, finish: Value| {
             json!({"id": "chatcmpl-mock", "object": "chat.completion.chunk", "created": 1_700_000_000, "model": self.model,
                    "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
         };
         let json = if i < n {
-            let piece = self.pieces.get(i);
-            let delta = if i == 0 {
-                json!({"role": "assistant", "content": piece})
-            } else {
-                json!({"content": piece})
-            };
-            chunk(delta, Value::Null)
+            chunk(self.delta(i), Value::Null)
         } else if i == n {
-            chunk(json!({}), json!("stop"))
+            let finish = if self.tool.is_some() {
+                "tool_calls"
+            } else {
+                "stop"
+            };
+            chunk(json!({}), json!(finish))
         } else if let (Some(usage), true) = (&self.usage, i == n + 1) {
             json!({"id": "chatcmpl-mock", "object": "chat.completion.chunk", "created": 1_700_000_000, "model": self.model, "choices": [], "usage": usage})
         } else {
@@ -610,6 +676,15 @@ async fn embeddings(State(state): State<Arc<MockState>>, request: Request) -> Re
         .collect();
     let tokens: u64 = inputs.iter().map(|i| words(i)).sum();
     axum::Json(json!({"object": "list", "model": model, "data": data, "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})).into_response()
+}
+
+/// Any path the mock does not serve: recorded, then a 404 naming it.
+async fn unknown_route(State(state): State<Arc<MockState>>, request: Request) -> Response {
+    let method = request.method().clone();
+    let captured = state.capture(request).await;
+    let message = format!("mock provider: no route for {method} {}", captured.path);
+    let json = json!({"error": {"message": message, "type": "not_found_error", "code": "404"}});
+    (StatusCode::NOT_FOUND, axum::Json(json)).into_response()
 }
 
 async fn models() -> Response {

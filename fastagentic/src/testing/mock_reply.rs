@@ -38,6 +38,19 @@ pub(super) enum ReplyBody {
     Error(String),
     /// Exactly these bytes with this content type.
     Raw(String, String),
+    /// A call of one tool, in each wire format's own shape.
+    ToolCall(MockToolCall),
+}
+
+/// The tool call a [`MockReply::tool_call`] answers with.
+#[derive(Clone, Debug)]
+pub(super) struct MockToolCall {
+    /// The call's id (`call_mock`).
+    pub(super) id: String,
+    /// The tool's name.
+    pub(super) name: String,
+    /// The arguments, as a JSON object.
+    pub(super) arguments: serde_json::Value,
 }
 
 impl MockReply {
@@ -79,6 +92,24 @@ impl MockReply {
     /// (for long streams that should not sit in the mock's memory).
     pub fn repeat(chunk: impl Into<String>, count: usize) -> Self {
         Self::with_body(ReplyBody::Repeat(chunk.into(), count))
+    }
+
+    /// Calls the tool `name` with `arguments` (a JSON object): OpenAI's
+    /// `tool_calls` (finish reason `tool_calls`), Anthropic's `tool_use`
+    /// block, Gemini's `functionCall` part; streamed as each provider
+    /// streams a call (name first, then the arguments).
+    ///
+    /// ```
+    /// use fastagentic::testing::MockReply;
+    /// let call = MockReply::tool_call("get_weather", serde_json::json!({"city": "Paris"}));
+    /// # let _ = call;
+    /// ```
+    pub fn tool_call(name: impl Into<String>, arguments: serde_json::Value) -> Self {
+        Self::with_body(ReplyBody::ToolCall(MockToolCall {
+            id: "call_mock".to_owned(),
+            name: name.into(),
+            arguments,
+        }))
     }
 
     /// Fails with `status` and an OpenAI-style error body.
@@ -153,6 +184,16 @@ impl MockReply {
     pub fn model(mut self, model: impl Into<String>) -> Self {
         self.model = Some(model.into());
         self
+    }
+}
+
+impl MockReply {
+    /// The tool call this reply answers with, if it is one.
+    pub(super) fn scripted_tool_call(&self) -> Option<&MockToolCall> {
+        match &self.body {
+            ReplyBody::ToolCall(tool) => Some(tool),
+            _ => None,
+        }
     }
 }
 

@@ -12,8 +12,10 @@ use bytes::Bytes;
 use http::{StatusCode, header};
 use serde_json::{Value, json};
 
-use super::mock_provider::{Frames, MockState, Pieces, chat_as, frame_stream, with_headers, words};
-use super::mock_reply::ReplyBody;
+use super::mock_provider::{
+    Frames, MockState, Pieces, chat_as, frame_stream, output_words, with_headers, words,
+};
+use super::mock_reply::{MockToolCall, ReplyBody};
 
 /// Anthropic's error `type` for a status.
 fn anthropic_error_type(status: u16) -> &'static str {
@@ -31,16 +33,7 @@ fn anthropic_error_type(status: u16) -> &'static str {
 
 /// Google's error body: a list of one error with a status name.
 pub(super) fn google_error(status: u16, message: &str) -> Value {
-    let name = match status {
-        400 => "INVALID_ARGUMENT",
-        401 => "UNAUTHENTICATED",
-        403 => "PERMISSION_DENIED",
-        404 => "NOT_FOUND",
-        429 => "RESOURCE_EXHAUSTED",
-        503 => "UNAVAILABLE",
-        504 => "DEADLINE_EXCEEDED",
-        _ => "INTERNAL",
-    };
+    let name = super::mock_gemini::google_status(status);
     json!([{"error": {"code": status, "message": message, "status": name}}])
 }
 
@@ -90,8 +83,9 @@ fn last_user_text(body: &Value) -> String {
 }
 
 /// `POST /v1/messages`: Anthropic's Messages API. A request without
-/// `x-api-key`, `anthropic-version` or `max_tokens` is refused as Anthropic
-/// refuses it.
+/// credentials (`x-api-key`, or `Authorization: Bearer` as Anthropic's SDKs
+/// send an auth token), `anthropic-version` or `max_tokens` is refused as
+/// Anthropic refuses it.
 pub(super) async fn anthropic(State(state): State<Arc<MockState>>, request: Request) -> Response {
     let captured = state.capture(request).await;
     let body = captured.body.clone();
@@ -103,7 +97,7 @@ pub(super) async fn anthropic(State(state): State<Arc<MockState>>, request: Requ
         )
             .into_response()
     };
-    if captured.header("x-api-key").is_none() {
+    if captured.header("x-api-key").is_none() && captured.header("authorization").is_none() {
         return refuse(StatusCode::UNAUTHORIZED, "x-api-key header is required");
     }
     if captured.header("anthropic-version").is_none() {
@@ -143,11 +137,15 @@ pub(super) async fn anthropic(State(state): State<Arc<MockState>>, request: Requ
         &reply,
         &json!({"messages": [{"role": "user", "content": last_user_text(&body)}]}),
     );
-    let (input, output) = reply.usage.unwrap_or((prompt_words(&body), pieces.words()));
+    let tool = reply.scripted_tool_call().cloned();
+    let (input, output) = reply
+        .usage
+        .unwrap_or((prompt_words(&body), output_words(&pieces, tool.as_ref())));
     let response = if body.get("stream").and_then(Value::as_bool) == Some(true) {
         let frames = AnthropicFrames {
             model,
             pieces,
+            tool,
             input,
             output,
         };
@@ -163,10 +161,17 @@ pub(super) async fn anthropic(State(state): State<Arc<MockState>>, request: Requ
             )))
             .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
     } else {
+        let (content, stop_reason) = match &tool {
+            Some(tool) => (
+                json!([{"type": "tool_use", "id": anthropic_tool_id(tool), "name": tool.name, "input": tool.arguments}]),
+                "tool_use",
+            ),
+            None => (json!([{"type": "text", "text": pieces.text()}]), "end_turn"),
+        };
         let json = json!({
             "id": "msg_mock", "type": "message", "role": "assistant", "model": model,
-            "content": [{"type": "text", "text": pieces.text()}],
-            "stop_reason": "end_turn", "stop_sequence": null,
+            "content": content,
+            "stop_reason": stop_reason, "stop_sequence": null,
             "usage": {"input_tokens": input, "output_tokens": output},
         });
         let mut response = (status, axum::Json(json)).into_response();
@@ -178,23 +183,57 @@ pub(super) async fn anthropic(State(state): State<Arc<MockState>>, request: Requ
     with_headers(response, &reply)
 }
 
+/// A tool call's id as Anthropic writes them (`toolu_...`).
+fn anthropic_tool_id(tool: &MockToolCall) -> String {
+    format!("toolu_{}", tool.id.trim_start_matches("call_"))
+}
+
 /// Anthropic's event stream: `message_start`, a text block (start, `ping`,
-/// one delta per piece, stop), `message_delta` with the output tokens,
-/// `message_stop`.
+/// one delta per piece, stop) or a `tool_use` block (start, `ping`, the
+/// arguments as one `input_json_delta`, stop), `message_delta` with the
+/// output tokens, `message_stop`.
 struct AnthropicFrames {
     model: String,
     pieces: Pieces,
+    tool: Option<MockToolCall>,
     input: u64,
     output: u64,
 }
 
+impl AnthropicFrames {
+    fn deltas(&self) -> usize {
+        if self.tool.is_some() {
+            1
+        } else {
+            self.pieces.len()
+        }
+    }
+}
+
 impl Frames for AnthropicFrames {
     fn count(&self) -> usize {
-        self.pieces.len() + 6
+        self.deltas() + 6
     }
 
     fn frame(&self, i: usize) -> Bytes {
-        let n = self.pieces.len();
+        let n = self.deltas();
+        let block_start = match &self.tool {
+            Some(tool) => {
+                json!({"type": "tool_use", "id": anthropic_tool_id(tool), "name": tool.name, "input": {}})
+            }
+            None => json!({"type": "text", "text": ""}),
+        };
+        let delta = |i: usize| match &self.tool {
+            Some(tool) => {
+                json!({"type": "input_json_delta", "partial_json": tool.arguments.to_string()})
+            }
+            None => json!({"type": "text_delta", "text": self.pieces.get(i)}),
+        };
+        let stop_reason = if self.tool.is_some() {
+            "tool_use"
+        } else {
+            "end_turn"
+        };
         let (event, data) = match i {
             0 => (
                 "message_start",
@@ -204,13 +243,13 @@ impl Frames for AnthropicFrames {
             ),
             1 => (
                 "content_block_start",
-                json!({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}),
+                json!({"type": "content_block_start", "index": 0, "content_block": block_start}),
             ),
             2 => ("ping", json!({"type": "ping"})),
             i if i < n + 3 => (
                 "content_block_delta",
                 json!({"type": "content_block_delta", "index": 0,
-                "delta": {"type": "text_delta", "text": self.pieces.get(i - 3)}}),
+                "delta": delta(i - 3)}),
             ),
             i if i == n + 3 => (
                 "content_block_stop",
@@ -219,7 +258,7 @@ impl Frames for AnthropicFrames {
             i if i == n + 4 => (
                 "message_delta",
                 json!({"type": "message_delta",
-                "delta": {"stop_reason": "end_turn", "stop_sequence": null}, "usage": {"output_tokens": self.output}}),
+                "delta": {"stop_reason": stop_reason, "stop_sequence": null}, "usage": {"output_tokens": self.output}}),
             ),
             _ => ("message_stop", json!({"type": "message_stop"})),
         };

@@ -2,6 +2,7 @@
 //! loopback with scriptable replies and faults, for testing gateways, hooks
 //! and endpoints without a real provider.
 
+mod mock_gemini;
 mod mock_provider;
 mod mock_reply;
 mod mock_wire;

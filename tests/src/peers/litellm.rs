@@ -5,10 +5,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use super::install::{InstallSpec, Installation, ensure_installed, fnv1a64, require_tool_version};
+use super::install::Installation;
 use super::paths::logs_dir;
 use super::port::start_on_free_port;
 use super::ready::{Probe, wait_until_ready};
+use super::venv::{VenvSpec, ensure_venv};
 use super::{PeerError, PeerProcess};
 
 /// The pinned version of PyPI `litellm[proxy]`. Never install an unpinned
@@ -28,8 +29,6 @@ const READY_PATH: &str = "/health/liveliness";
 const READY_BODY: &str = "alive";
 /// Start-up takes 20-30 s on a 2-core machine when idle; much more under load.
 const START_TIMEOUT: Duration = Duration::from_secs(180);
-const PYTHON_HINT: &str =
-    "install Python 3.11+ with venv and pip (Debian packages python3, python3-venv, python3-pip)";
 
 /// A running LiteLLM proxy on `127.0.0.1`, with a fresh random master key.
 /// Dropping it stops the proxy and its workers; so does the end of the test
@@ -62,38 +61,12 @@ impl LiteLlmPeer {
     /// earlier install is there: `python3 -m venv litellm-1.106.2`, then
     /// `pip install --only-binary=:all: -c <committed constraints> 'litellm[proxy]==1.106.2'`.
     pub async fn install() -> Result<Installation, PeerError> {
-        let spec = InstallSpec {
+        ensure_venv(VenvSpec {
             peer: PEER,
             dir_name: DIR_NAME,
-            identity: format!(
-                "{REQUIREMENT}\nconstraints fnv1a64 {:016x}\n",
-                fnv1a64(&[REQUIREMENT, CONSTRAINTS])
-            ),
+            requirements: &[REQUIREMENT],
+            constraints: CONSTRAINTS,
             entry: ENTRY,
-        };
-        ensure_installed(spec, |installer| {
-            let python = require_tool_version("python3", (3, 11), "Python 3.11+", PYTHON_HINT)?;
-            let venv = installer.dir();
-            let mut create_venv = Command::new(python);
-            create_venv.args(["-m", "venv"]).arg(venv);
-            installer.run(&create_venv)?;
-
-            installer.write("constraints.txt", CONSTRAINTS)?;
-            let mut pip = Command::new(venv.join("bin/python"));
-            pip.args([
-                "-m",
-                "pip",
-                "install",
-                "--disable-pip-version-check",
-                "--no-input",
-            ])
-            // Wheels only: no package code runs at install time.
-            .arg("--only-binary=:all:")
-            .arg("-c")
-            .arg(venv.join("constraints.txt"))
-            .arg(REQUIREMENT)
-            .current_dir(venv);
-            installer.run(&pip)
         })
         .await
     }
@@ -236,10 +209,7 @@ mod tests {
                 .lines()
                 .any(|line| line == format!("litellm=={LITELLM_VERSION}"))
         );
-        let unpinned: Vec<&str> = CONSTRAINTS
-            .lines()
-            .filter(|line| !line.is_empty() && !line.starts_with('#') && !line.contains("=="))
-            .collect();
+        let unpinned = super::super::venv::unpinned(CONSTRAINTS);
         assert!(unpinned.is_empty(), "unpinned constraints: {unpinned:?}");
     }
 

@@ -7,8 +7,9 @@
 //!   `x-portkey-custom-host`.
 //! - [`LiteLlmPeer`]: the LiteLLM proxy (PyPI `litellm[proxy]`
 //!   [`LITELLM_VERSION`]), started from a venv with the config a test gives it.
-//! - [`openai_sdk_python`]: a Python with the official `openai` SDK (the
-//!   LiteLLM venv's pinned copy), to drive the OpenAI-compatible route.
+//! - [`provider_sdks_python`]: a Python with the providers' official SDKs
+//!   (`openai`, `anthropic`, `google-genai`, pinned, one venv), to drive the
+//!   OpenAI-compatible route and to check the mock provider's wire formats.
 //! - [`portkey_sdk_python`]: a Python with the official `portkey-ai` SDK
 //!   [`PORTKEY_SDK_VERSION`], to drive the Portkey drop-in route.
 //!
@@ -27,18 +28,18 @@
 mod error;
 mod install;
 mod litellm;
-mod openai_sdk;
 mod paths;
 mod port;
 mod portkey;
 mod portkey_sdk;
 mod process;
+mod provider_sdks;
 mod ready;
+mod venv;
 
 pub use error::{LogExcerpt, PeerError};
 pub use install::Installation;
 pub use litellm::{LITELLM_VERSION, LiteLlmPeer};
-pub use openai_sdk::{OPENAI_SDK_VERSION, openai_sdk_python};
 pub use paths::{logs_dir, peers_dir, target_dir};
 pub use port::free_loopback_port;
 pub use portkey::{
@@ -46,3 +47,7 @@ pub use portkey::{
 };
 pub use portkey_sdk::{PORTKEY_SDK_VERSION, portkey_sdk_python};
 pub use process::PeerProcess;
+pub use provider_sdks::{
+    ANTHROPIC_SDK_VERSION, GOOGLE_GENAI_SDK_VERSION, OPENAI_SDK_VERSION, openai_sdk_python,
+    provider_sdks_python,
+};
