@@ -1,6 +1,9 @@
 //! Fuzzing with `proptest` (stable toolchain, bounded for every run): the
 //! HTTP bodies of an endpoint and of the OpenAI-compatible route,
-//! `PortkeyConfig::from_json`, and the cache key's canonicalization. Each
+//! `PortkeyConfig::from_json`, the conditional query evaluator (with
+//! request metadata and parameters), the provider translations (any answer
+//! an upstream sends, plain or streamed; any request a client sends), and
+//! the cache key's canonicalization. Each
 //! target runs `CASES` generated inputs: no panic, no 5xx, and the
 //! properties below. A crash found becomes a case in `regressions`.
 //!
@@ -15,8 +18,9 @@ use axum::http::{Request, StatusCode};
 use fastagentic::cache::{CacheControl, CacheKey, CacheScope};
 use fastagentic::gateway::GatewayRequest;
 use fastagentic::prelude::*;
+use fastagentic::testing::{MockProvider, MockReply};
 use fastagentic::{CallContext, DemoGateway};
-use fastagentic_portkey::PortkeyConfig;
+use fastagentic_portkey::{PortkeyConfig, PortkeyGateway, VirtualKeys};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{Map, Value, json};
@@ -502,6 +506,241 @@ fn cache_keys_are_canonical_and_scoped() {
                 CacheKey::of(&GatewayRequest::Chat(request), &spaced, &scope),
                 key
             );
+            Ok(())
+        })
+        .unwrap();
+}
+
+// ---- the conditional query evaluator ----
+
+/// A query as a config author might write it: Portkey's fields and
+/// operators, nested `$and`/`$or`, and wrong shapes.
+fn query() -> BoxedStrategy<Value> {
+    let field = proptest::sample::select(
+        &[
+            "metadata.tier",
+            "metadata.user.plan",
+            "params.model",
+            "params.temperature",
+            "params.max_tokens",
+            "url.pathname",
+            "tier",
+            "",
+        ][..],
+    );
+    let op = proptest::sample::select(
+        &[
+            "$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$regex", "$exists", "$x",
+        ][..],
+    );
+    let operand = prop_oneof![
+        scalar(),
+        proptest::collection::vec(scalar(), 0..3).prop_map(Value::Array),
+        proptest::sample::select(&["^pre", "(", "[a-z]+", ".*", "\\d{2}"][..])
+            .prop_map(Value::from),
+    ];
+    let leaf = (
+        field,
+        prop_oneof![scalar(), (op, operand).prop_map(|(op, v)| json!({ op: v }))],
+    )
+        .prop_map(|(field, test)| json!({ field: test }));
+    leaf.prop_recursive(3, 12, 3, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..3).prop_map(|all| json!({"$and": all})),
+            proptest::collection::vec(inner.clone(), 0..3).prop_map(|any| json!({"$or": any})),
+            (inner.clone(), inner).prop_map(|(a, b)| {
+                let mut both = a.as_object().cloned().unwrap_or_default();
+                both.extend(b.as_object().cloned().unwrap_or_default());
+                Value::Object(both)
+            }),
+            json_value(),
+        ]
+    })
+    .boxed()
+}
+
+/// Metadata a request might carry.
+fn request_metadata() -> BoxedStrategy<Map<String, Value>> {
+    proptest::collection::vec(
+        (
+            proptest::sample::select(&["tier", "user", "env", "x"][..]).prop_map(str::to_owned),
+            json_value(),
+        ),
+        0..3,
+    )
+    .prop_map(|entries| entries.into_iter().collect())
+    .boxed()
+}
+
+/// A runtime with one mock provider answering every request, for the
+/// targets below that go through gateways.
+fn provider() -> &'static (tokio::runtime::Runtime, MockProvider) {
+    static PROVIDER: OnceLock<(tokio::runtime::Runtime, MockProvider)> = OnceLock::new();
+    PROVIDER.get_or_init(|| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let mock = runtime.block_on(MockProvider::start());
+        mock.set_default(MockReply::text("routed"));
+        (runtime, mock)
+    })
+}
+
+#[test]
+fn conditional_queries_never_panic_and_route_or_refuse() {
+    let (runtime, mock) = provider();
+    let target = |name: &str| json!({"name": name, "provider": "openai", "api_key": "sk-test", "custom_host": mock.base_url()});
+    let (premium, standard) = (target("premium"), target("standard"));
+    let cases = (query(), request_metadata(), proptest::option::of(scalar()));
+    let (routed, refused) = (AtomicU32::new(0), AtomicU32::new(0));
+    TestRunner::new(config())
+        .run(&cases, |(query, metadata, temperature)| {
+            let config = json!({
+                "strategy": {"mode": "conditional", "conditions": [{"query": query, "then": "premium"}], "default": "standard"},
+                "targets": [premium, standard]
+            });
+            // The rules may refuse the query; then so does start-up.
+            let Ok(config) = PortkeyConfig::from_value(config) else {
+                refused.fetch_add(1, Ordering::Relaxed);
+                return Ok(());
+            };
+            let gateway = PortkeyGateway::new()
+                .config(config)
+                .in_process(VirtualKeys::new());
+            if gateway.check().is_err() {
+                refused.fetch_add(1, Ordering::Relaxed);
+                return Ok(());
+            }
+            let mut request = ChatRequest::new("gpt-4o-mini").user("hi");
+            if let Some(temperature) = temperature {
+                request.extra.insert("temperature".into(), temperature);
+            }
+            let call = CallContext::detached().with_request_metadata(Arc::new(metadata));
+            let answer = runtime.block_on(gateway.chat(&call, request));
+            match answer {
+                Ok(response) => prop_assert_eq!(response.text(), "routed"),
+                // A typed error (e.g. a parameter the provider refuses), never a panic.
+                Err(error) => prop_assert!(error.status().is_some() || !error.to_string().is_empty()),
+            }
+            routed.fetch_add(1, Ordering::Relaxed);
+            Ok(())
+        })
+        .unwrap();
+    let (routed, refused) = (routed.into_inner(), refused.into_inner());
+    assert!(
+        routed > 0 && refused > 0,
+        "routed {routed}, refused {refused}"
+    );
+}
+
+// ---- the provider translations ----
+
+/// What an upstream might answer with 200: the provider's shape with any
+/// field wrong, any JSON, or not JSON at all.
+fn upstream_body(shape: Value) -> BoxedStrategy<(String, &'static str)> {
+    let shaped = (
+        Just(shape),
+        proptest::collection::vec((key(), json_value()), 0..4),
+    )
+        .prop_map(|(mut shape, changes)| {
+            if let Value::Object(fields) = &mut shape {
+                for (k, v) in changes {
+                    fields.insert(k, v);
+                }
+            }
+            shape.to_string()
+        });
+    prop_oneof![
+        3 => shaped.prop_map(|body| (body, "application/json")),
+        1 => json_value().prop_map(|v| (v.to_string(), "application/json")),
+        1 => ".{0,40}".prop_map(|body| (body, "application/json")),
+        2 => proptest::collection::vec(prop_oneof![json_value().prop_map(|v| v.to_string()), ".{0,20}"], 0..4)
+            .prop_map(|events| {
+                let body: String = events.iter().map(|e| format!("data: {e}\n\n")).collect();
+                (body, "text/event-stream")
+            }),
+    ]
+    .boxed()
+}
+
+/// Sends a chat (plain or streamed, read to the end) through `gateway` to
+/// the mock answering `body`: the answer or a typed error, never a panic.
+fn through(gateway: &dyn LlmGateway, body: String, content_type: &str, streamed: bool) {
+    let (runtime, mock) = provider();
+    mock.push(MockReply::raw(200, body, content_type));
+    let call = CallContext::detached();
+    let request = ChatRequest::new("m").user("hi");
+    runtime.block_on(async {
+        if streamed {
+            if let Ok(mut stream) = gateway.chat_stream(&call, request).await {
+                while let Some(chunk) = futures_util::StreamExt::next(&mut stream).await {
+                    if chunk.is_err() {
+                        break;
+                    }
+                }
+            }
+        } else {
+            let _ = gateway.chat(&call, request).await;
+        }
+    });
+}
+
+#[test]
+fn provider_answers_never_panic_whatever_the_upstream_sends() {
+    use fastagentic_providers::{AnthropicGateway, AzureOpenAiGateway, GeminiGateway};
+    let (_, mock) = provider();
+    let gateways: [(Box<dyn LlmGateway>, Value); 3] = [
+        (
+            Box::new(AnthropicGateway::new("sk-ant").base_url(mock.anthropic_base_url())),
+            json!({"id": "msg_1", "type": "message", "role": "assistant", "model": "claude",
+                   "content": [{"type": "text", "text": "hi"}, {"type": "tool_use", "id": "t", "name": "f", "input": {}}],
+                   "stop_reason": "end_turn", "usage": {"input_tokens": 1, "output_tokens": 1}}),
+        ),
+        (
+            Box::new(
+                AzureOpenAiGateway::new("unused", "azure-key").endpoint(mock.azure_endpoint()),
+            ),
+            json!({"id": "c", "object": "chat.completion", "model": "gpt-4o", "choices": [{"index": 0,
+                   "message": {"role": "assistant", "content": "hi"}, "finish_reason": "stop",
+                   "content_filter_results": {"hate": {"filtered": false}}}],
+                   "prompt_filter_results": [], "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}),
+        ),
+        (
+            Box::new(GeminiGateway::new("AIza").base_url(mock.gemini_base_url())),
+            json!({"id": "c", "object": "chat.completion", "model": "gemini", "choices": [{"index": 0,
+                   "message": {"role": "assistant", "content": "hi"}, "finish_reason": "stop"}]}),
+        ),
+    ];
+    for (gateway, shape) in gateways {
+        let cases = (upstream_body(shape), any::<bool>());
+        TestRunner::new(config())
+            .run(&cases, |((body, content_type), streamed)| {
+                through(gateway.as_ref(), body, content_type, streamed);
+                Ok(())
+            })
+            .unwrap();
+    }
+}
+
+#[test]
+fn provider_requests_never_panic_whatever_the_client_sends() {
+    use fastagentic_providers::AnthropicGateway;
+    let (runtime, mock) = provider();
+    let anthropic = AnthropicGateway::new("sk-ant").base_url(mock.anthropic_base_url());
+    let requests = chat_body().prop_filter_map("a chat request", |body| {
+        serde_json::from_value::<ChatRequest>(body).ok()
+    });
+    TestRunner::new(config())
+        .run(&requests, |request| {
+            // Translated and sent (the mock answers), or refused with a 400.
+            match runtime.block_on(anthropic.chat(&CallContext::detached(), request)) {
+                Ok(_) => {}
+                Err(error) => prop_assert!(
+                    matches!(error.status(), Some(400..=599)) || error.status().is_none(),
+                    "{error}"
+                ),
+            }
             Ok(())
         })
         .unwrap();

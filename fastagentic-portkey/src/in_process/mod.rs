@@ -101,6 +101,21 @@ impl InProcessPortkey {
         self
     }
 
+    /// Lets these hosts (exact host names or addresses) through the SSRF
+    /// guard on `custom_host` and virtual-key base URLs, besides public hosts
+    /// and loopback, as Portkey's `TRUSTED_CUSTOM_HOSTS` does: for a provider
+    /// on a private address in development. Every other private, link-local
+    /// or cloud-metadata address stays refused, as do other schemes and
+    /// credentials in the URL.
+    pub fn trusted_custom_hosts<I, S>(self, hosts: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let hosts: Vec<String> = hosts.into_iter().map(Into::into).collect();
+        self.trust_hosts(&hosts)
+    }
+
     /// Also lets these hosts through the custom-host SSRF guard (besides
     /// public hosts and loopback), as Portkey's `TRUSTED_CUSTOM_HOSTS` does.
     pub(crate) fn trust_hosts(mut self, hosts: &[String]) -> Self {
