@@ -16,6 +16,8 @@ mod documentation {
     struct LiteLlm;
     #[doc = include_str!("../../docs/observability.md")]
     struct Observability;
+    #[doc = include_str!("../../docs/portkey.md")]
+    struct Portkey;
     #[doc = include_str!("../../docs/providers.md")]
     struct Providers;
     #[doc = include_str!("../../docs/reliability.md")]
