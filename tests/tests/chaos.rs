@@ -101,7 +101,7 @@ enum Outcome {
 }
 
 fn body(i: usize) -> Value {
-    let streamed = i % STREAM_EVERY == 0;
+    let streamed = i.is_multiple_of(STREAM_EVERY);
     json!({
         "model": if streamed { "streamed" } else { "plain" },
         "stream": streamed,
@@ -111,7 +111,7 @@ fn body(i: usize) -> Value {
 
 /// Sends one request; how it ended, or what was wrong with it.
 async fn one(http: &reqwest::Client, url: &str, i: usize) -> Result<Outcome, String> {
-    let streamed = i % STREAM_EVERY == 0;
+    let streamed = i.is_multiple_of(STREAM_EVERY);
     let response = http
         .post(url)
         .json(&body(i))
