@@ -2,6 +2,7 @@
 //! peers (the Portkey gateway and the LiteLLM proxy) on loopback, and small
 //! helpers the test files share.
 
+pub mod captured_log;
 pub mod loopback;
 pub mod peers;
 pub mod sse;

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use fastagentic::BoxFuture;
 use fastagentic::prelude::*;
 use fastagentic::testing::{MockProvider, MockReply};
+use fastagentic_tests::captured_log::capture_log;
 use serde_json::{Value, json};
 
 /// (event, hook, run id) in the order hooks ran, across the whole binary.
@@ -351,47 +352,16 @@ async fn startup_and_shutdown_hooks_run_once_each() {
     );
 }
 
-/// Log lines written while a test's subscriber is the default on its thread.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn a_failing_hook_is_logged_with_its_name_and_message() {
-    // The process-wide subscriber, set once: a thread's own subscriber can
-    // miss events whose callsite another test thread registered first.
-    // Other tests' lines land here too; the run id picks this request's.
-    static CAPTURED: std::sync::OnceLock<Captured> = std::sync::OnceLock::new();
-    let captured = CAPTURED
-        .get_or_init(|| {
-            let captured = Captured::default();
-            let writer = captured.clone();
-            let subscriber = tracing_subscriber::fmt()
-                .with_writer(move || writer.clone())
-                .with_ansi(false)
-                .with_max_level(tracing::Level::INFO)
-                .finish();
-            tracing::subscriber::set_global_default(subscriber)
-                .expect("no other test of this file sets a global subscriber");
-            captured
-        })
-        .clone();
+    // Other tests' lines land in the log too; the run id picks this request's.
+    let captured = capture_log(tracing::Level::INFO);
 
     let mock = MockProvider::start().await;
     let app = start(&mock).await;
     let (status, _, run_id) = call(&app, json!({"text": "log it"})).await;
     assert_eq!(status, 200, "the failing hook did not fail the request");
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     let line = logs
         .lines()
         .find(|line| line.contains("hook failed") && line.contains(&run_id))

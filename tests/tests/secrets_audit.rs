@@ -3,8 +3,6 @@
 //! a client gets, `/metrics`, `Debug` and error texts — even when the
 //! providers echo the key they were sent into their error messages.
 
-use std::sync::{Arc, Mutex, OnceLock};
-
 use fastagentic::prelude::*;
 use fastagentic::reliability::{ReliableGateway, Target};
 use fastagentic::testing::{MockProvider, MockReply};
@@ -12,6 +10,7 @@ use fastagentic::{CallContext, LlmGateway};
 use fastagentic_litellm::LiteLLMGateway;
 use fastagentic_portkey::{PortkeyGateway, VirtualKey, VirtualKeys, portkey_config};
 use fastagentic_providers::{AnthropicGateway, AzureOpenAiGateway, GeminiGateway};
+use fastagentic_tests::captured_log::{CapturedLog, capture_log};
 use serde_json::json;
 
 const OPENAI_KEY: &str = "sk-audit-openai-7f3a9c";
@@ -32,37 +31,9 @@ const SECRETS: [&str; 7] = [
     LITELLM_KEY,
 ];
 
-/// Everything written to the process-wide subscriber, at every level.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-fn logs() -> Captured {
-    static CAPTURED: OnceLock<Captured> = OnceLock::new();
-    CAPTURED
-        .get_or_init(|| {
-            let captured = Captured::default();
-            let writer = captured.clone();
-            let subscriber = tracing_subscriber::fmt()
-                .with_writer(move || writer.clone())
-                .with_ansi(false)
-                .with_max_level(tracing::Level::TRACE)
-                .finish();
-            tracing::subscriber::set_global_default(subscriber)
-                .expect("no other test of this file sets a global subscriber");
-            captured
-        })
-        .clone()
+/// Everything the process logs, at every level.
+fn logs() -> CapturedLog {
+    capture_log(tracing::Level::TRACE)
 }
 
 /// Fails with the secret and the place it was seen.
@@ -203,7 +174,7 @@ async fn no_secret_in_logs_answers_metrics_debug_or_errors() {
     assert!(azure.request_count() > 0 && gemini.request_count() > 0);
     assert!(virtual_target.request_count() > 0);
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).expect("utf-8 logs");
+    let logs = captured.text();
     assert!(
         logs.contains("Incorrect API key provided"),
         "the echoed errors were logged (else this checks nothing):\n{logs}"
