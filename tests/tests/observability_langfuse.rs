@@ -11,7 +11,8 @@ use fastagentic::prelude::*;
 use fastagentic::reliability::{Backoff, ReliableGateway, RetryPolicy};
 use fastagentic::testing::{MockProvider, MockReply};
 use fastagentic::{ModelPrice, PriceTable};
-use observability_support::langfuse_server::{LangfuseServer, SCHEMA};
+use fastagentic_tests::captured_log::{CapturedLog, capture_log};
+use observability_support::langfuse_server::{LangfuseServer, SCHEMA, Scripted};
 use observability_support::openapi::Spec;
 use serde_json::{Value, json};
 
@@ -288,4 +289,135 @@ fn the_schema_check_catches_mistakes() {
         !spec.check(request, &missing).is_empty(),
         "missed: a missing envelope timestamp"
     );
+}
+
+/// The process's log (the hook logs from its background task, on any
+/// thread); each test below looks for a line only its own scenario writes.
+fn logs() -> CapturedLog {
+    capture_log(tracing::Level::INFO)
+}
+
+#[tokio::test]
+async fn a_failed_batch_is_tried_three_times_and_then_reported_lost() {
+    let log = logs();
+    let server = LangfuseServer::start().await;
+    let mock = MockProvider::start().await;
+    let hook = hook(&server).flush_interval(Duration::from_secs(60));
+    let app = start_app(&mock, hook.clone()).await;
+
+    // Two failures, then the third attempt is taken.
+    server.script([Scripted::Status(503), Scripted::Status(502)]);
+    let (run, _) = ask_app(&app, "third time lucky").await;
+    hook.flush().await;
+    let statuses: Vec<u16> = server.received().iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [503, 502, 207]);
+    assert_eq!(
+        of_type(&server.events(), "generation-create", &run).len(),
+        1,
+        "the batch arrived once"
+    );
+
+    // Three failures: the batch is given up, and the log says so.
+    server.script([
+        Scripted::Status(500),
+        Scripted::Status(503),
+        Scripted::Status(500),
+    ]);
+    ask_app(&app, "lost").await;
+    hook.flush().await;
+    let statuses: Vec<u16> = server.received().iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses,
+        [503, 502, 207, 500, 503, 500],
+        "three tries, no more"
+    );
+    assert!(
+        log.text().contains("a batch of Langfuse events was lost"),
+        "{}",
+        log.text()
+    );
+
+    // A 4xx other than 429 is not tried again.
+    server.script([Scripted::Status(400)]);
+    ask_app(&app, "refused").await;
+    hook.flush().await;
+    assert_eq!(server.received().len(), 7);
+    app.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn events_langfuse_rejects_in_its_207_answer_are_logged() {
+    let log = logs();
+    let server = LangfuseServer::start().await;
+    let mock = MockProvider::start().await;
+    let hook = hook(&server).flush_interval(Duration::from_secs(60));
+    let app = start_app(&mock, hook.clone()).await;
+    server.script([Scripted::RejectFirst]);
+    ask_app(&app, "partly rejected").await;
+    hook.flush().await;
+    assert_eq!(
+        server.received().len(),
+        1,
+        "a 207 is an answer: not retried"
+    );
+    let text = log.text();
+    let line = text
+        .lines()
+        .find(|line| line.contains("Langfuse rejected events of a batch"))
+        .unwrap_or_else(|| panic!("no line in {text}"));
+    assert!(line.contains("rejected=1"), "{line}");
+    assert!(line.contains("scripted rejection"), "{line}");
+    app.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_full_queue_drops_events_with_a_warning_and_never_blocks_a_request() {
+    let log = logs();
+    // Langfuse takes a second per batch; the queue holds two events.
+    let server = LangfuseServer::start_with_delay(Duration::from_secs(1)).await;
+    let mock = MockProvider::start().await;
+    let hook = hook(&server).batch_size(1).max_queue(2);
+    let app = start_app(&mock, hook.clone()).await;
+    for i in 0..10 {
+        let (_, took) = ask_app(&app, &format!("burst {i}")).await;
+        assert!(
+            took < Duration::from_millis(900),
+            "a request waited: {took:?}"
+        );
+    }
+    assert!(
+        log.text()
+            .contains("the Langfuse queue is full: events are dropped"),
+        "{}",
+        log.text()
+    );
+    app.shutdown().await.unwrap();
+    // Three events per request were made; far fewer could wait.
+    assert!(server.events().len() < 30, "{}", server.events().len());
+}
+
+#[tokio::test]
+async fn batches_stay_under_langfuses_size_limit() {
+    let server = LangfuseServer::start().await;
+    let mock = MockProvider::start().await;
+    let hook = hook(&server).flush_interval(Duration::from_secs(60));
+    let app = start_app(&mock, hook.clone()).await;
+    // Six prompts of 700 KB: their events come to several MB.
+    let big = "x".repeat(700_000);
+    let mut runs = Vec::new();
+    for _ in 0..6 {
+        runs.push(ask_app(&app, &big).await.0);
+    }
+    hook.flush().await;
+    let received = server.received();
+    assert!(received.len() >= 2, "split into {} posts", received.len());
+    for post in &received {
+        let bytes = post.body.to_string().len();
+        assert!(bytes < 3_500_000, "a post of {bytes} bytes");
+    }
+    let events = server.events();
+    for run in &runs {
+        assert_eq!(of_type(&events, "generation-create", run).len(), 1, "{run}");
+    }
+    app.shutdown().await.unwrap();
 }

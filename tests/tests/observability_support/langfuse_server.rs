@@ -3,6 +3,7 @@
 //! (`tests/fixtures/langfuse_ingestion_schema.json`), records what came, and
 //! answers 207 as Langfuse does.
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -28,12 +29,24 @@ pub struct Received {
     pub body: Value,
     /// Schema mismatches of the body (empty when it is valid).
     pub errors: Vec<String>,
+    /// The status answered.
+    pub status: u16,
+}
+
+/// How the server answers the next batch, when scripted.
+#[derive(Clone, Copy, Debug)]
+pub enum Scripted {
+    /// This status, with an error body (the batch is not taken).
+    Status(u16),
+    /// 207 with the batch's first event in `errors`, the rest in `successes`.
+    RejectFirst,
 }
 
 #[derive(Default)]
 struct Shared {
     received: Mutex<Vec<Received>>,
     delay: Mutex<Duration>,
+    script: Mutex<VecDeque<Scripted>>,
 }
 
 /// The server; it stops when dropped.
@@ -57,6 +70,8 @@ impl LangfuseServer {
         let addr = listener.local_addr().unwrap();
         let app = Router::new()
             .route("/api/public/ingestion", post(ingest))
+            // Langfuse takes batches up to 3.5 MB; axum's default is 2 MB.
+            .layer(axum::extract::DefaultBodyLimit::max(4 * 1024 * 1024))
             .with_state(shared.clone());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
@@ -78,6 +93,12 @@ impl LangfuseServer {
         format!("http://{}", self.addr)
     }
 
+    /// Answers the next batches (one per POST, retries included) as given;
+    /// after them, 207 with every event taken.
+    pub fn script(&self, answers: impl IntoIterator<Item = Scripted>) {
+        self.shared.script.lock().unwrap().extend(answers);
+    }
+
     /// Every POST so far.
     pub fn received(&self) -> Vec<Received> {
         self.shared.received.lock().unwrap().clone()
@@ -87,6 +108,7 @@ impl LangfuseServer {
     pub fn events(&self) -> Vec<Value> {
         self.received()
             .iter()
+            .filter(|r| r.status == 207)
             .flat_map(|r| r.body["batch"].as_array().cloned().unwrap_or_default())
             .collect()
     }
@@ -107,11 +129,30 @@ async fn ingest(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Str
         .as_array()
         .map(|b| b.iter().map(|e| e["id"].clone()).collect())
         .unwrap_or_default();
-    let answer = json!({
-        "successes": ids.iter().map(|id| json!({"id": id, "status": 201})).collect::<Vec<_>>(),
-        "errors": [],
-    });
-    assert!(spec.check(spec.schema("response207"), &answer).is_empty());
+    let scripted = shared.script.lock().unwrap().pop_front();
+    let (status, answer) = match scripted {
+        Some(Scripted::Status(status)) => (
+            status,
+            json!({"message": "scripted failure", "error": "scripted"}),
+        ),
+        Some(Scripted::RejectFirst) => (
+            207,
+            json!({
+                "successes": ids.iter().skip(1).map(|id| json!({"id": id, "status": 201})).collect::<Vec<_>>(),
+                "errors": ids.iter().take(1).map(|id| json!({"id": id, "status": 400, "message": "scripted rejection"})).collect::<Vec<_>>(),
+            }),
+        ),
+        None => (
+            207,
+            json!({
+                "successes": ids.iter().map(|id| json!({"id": id, "status": 201})).collect::<Vec<_>>(),
+                "errors": [],
+            }),
+        ),
+    };
+    if status == 207 {
+        assert!(spec.check(spec.schema("response207"), &answer).is_empty());
+    }
     shared.received.lock().unwrap().push(Received {
         authorization: headers
             .get("authorization")
@@ -119,6 +160,8 @@ async fn ingest(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Str
             .map(str::to_owned),
         body,
         errors,
+        status,
     });
-    (StatusCode::MULTI_STATUS, axum::Json(answer)).into_response()
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, axum::Json(answer)).into_response()
 }
