@@ -15,9 +15,9 @@ use http::{StatusCode, header};
 use serde_json::{Value, json};
 
 use super::mock_provider::{
-    Frames, MockState, Pieces, frame_stream, output_words, with_headers, words,
+    Frames, MockState, Pieces, frame_stream, output_words, scripted_failure, with_headers, words,
 };
-use super::mock_reply::{MockToolCall, ReplyBody};
+use super::mock_reply::MockToolCall;
 
 /// Google's status name for an HTTP status.
 pub(super) fn google_status(status: u16) -> &'static str {
@@ -109,21 +109,8 @@ pub(super) async fn gemini_native(
     }
     let model = reply.model.clone().unwrap_or_else(|| model.to_owned());
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    match &reply.body {
-        ReplyBody::Error(message) => {
-            let json = native_error(reply.status, message);
-            return with_headers((status, axum::Json(json)).into_response(), &reply);
-        }
-        ReplyBody::Raw(text, content_type) => {
-            let response = (
-                status,
-                [(header::CONTENT_TYPE, content_type.clone())],
-                text.clone(),
-            )
-                .into_response();
-            return with_headers(response, &reply);
-        }
-        _ => {}
+    if let Some(failure) = scripted_failure(&reply, native_error) {
+        return failure;
     }
     let pieces = Pieces::of(
         &reply,

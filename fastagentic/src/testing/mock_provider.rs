@@ -380,30 +380,18 @@ pub(super) async fn chat_as(
     }
     let model = reply.model.clone().unwrap_or(asked);
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    match &reply.body {
-        ReplyBody::Error(message) if google_errors => {
-            let json = super::mock_wire::google_error(reply.status, message);
-            return with_headers((status, axum::Json(json)).into_response(), &reply);
+    if let Some(failure) = scripted_failure(&reply, |status, message| {
+        if google_errors {
+            return super::mock_wire::google_error(status, message);
         }
-        ReplyBody::Error(message) => {
-            let kind = if reply.status == 429 {
-                "rate_limit_error"
-            } else {
-                "server_error"
-            };
-            let json = json!({"error": {"message": message, "type": kind, "param": null, "code": reply.status.to_string()}});
-            return with_headers((status, axum::Json(json)).into_response(), &reply);
-        }
-        ReplyBody::Raw(text, content_type) => {
-            let response = (
-                status,
-                [(header::CONTENT_TYPE, content_type.clone())],
-                text.clone(),
-            )
-                .into_response();
-            return with_headers(response, &reply);
-        }
-        _ => {}
+        let kind = if status == 429 {
+            "rate_limit_error"
+        } else {
+            "server_error"
+        };
+        json!({"error": {"message": message, "type": kind, "param": null, "code": status.to_string()}})
+    }) {
+        return failure;
     }
     let pieces = Pieces::of(&reply, &body);
     let prompt_words: u64 = body
@@ -689,4 +677,27 @@ async fn unknown_route(State(state): State<Arc<MockState>>, request: Request) ->
 
 async fn models() -> Response {
     axum::Json(json!({"object": "list", "data": [{"id": "mock-model", "object": "model", "owned_by": "fastagentic"}]})).into_response()
+}
+
+/// The reply when it is a scripted error (its body in the provider's error
+/// shape, from `error_body(status, message)`) or a raw answer; `None` when
+/// it is an answer to build.
+pub(super) fn scripted_failure(
+    reply: &MockReply,
+    error_body: impl FnOnce(u16, &str) -> Value,
+) -> Option<Response> {
+    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let response = match &reply.body {
+        ReplyBody::Error(message) => {
+            (status, axum::Json(error_body(reply.status, message))).into_response()
+        }
+        ReplyBody::Raw(text, content_type) => (
+            status,
+            [(header::CONTENT_TYPE, content_type.clone())],
+            text.clone(),
+        )
+            .into_response(),
+        _ => return None,
+    };
+    Some(with_headers(response, reply))
 }

@@ -13,9 +13,10 @@ use http::{StatusCode, header};
 use serde_json::{Value, json};
 
 use super::mock_provider::{
-    Frames, MockState, Pieces, chat_as, frame_stream, output_words, with_headers, words,
+    Frames, MockState, Pieces, chat_as, frame_stream, output_words, scripted_failure, with_headers,
+    words,
 };
-use super::mock_reply::{MockToolCall, ReplyBody};
+use super::mock_reply::MockToolCall;
 
 /// Anthropic's error `type` for a status.
 fn anthropic_error_type(status: u16) -> &'static str {
@@ -116,21 +117,11 @@ pub(super) async fn anthropic(State(state): State<Arc<MockState>>, request: Requ
     }
     let model = reply.model.clone().unwrap_or(asked);
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    match &reply.body {
-        ReplyBody::Error(message) => {
-            let json = json!({"type": "error", "error": {"type": anthropic_error_type(reply.status), "message": message}});
-            return with_headers((status, axum::Json(json)).into_response(), &reply);
-        }
-        ReplyBody::Raw(text, content_type) => {
-            let response = (
-                status,
-                [(header::CONTENT_TYPE, content_type.clone())],
-                text.clone(),
-            )
-                .into_response();
-            return with_headers(response, &reply);
-        }
-        _ => {}
+    if let Some(failure) = scripted_failure(
+        &reply,
+        |status, message| json!({"type": "error", "error": {"type": anthropic_error_type(status), "message": message}}),
+    ) {
+        return failure;
     }
     // The echo answers the last user turn's text (its text blocks joined).
     let pieces = Pieces::of(
