@@ -1,11 +1,11 @@
 //! Chaos: three targets, two of which fail at random in every way a provider
 //! fails (429, 503, a 200 whose body is not JSON, silence past the timeout,
 //! a stream cut after its first chunk, a connection closed before the
-//! answer's head) and one healthy, behind the
-//! OpenAI-compatible route; 5,000 requests at c=64, a quarter streamed. Run
-//! through the built-in gateway (`ReliableGateway`) and through the Portkey
-//! engine in-process. Every request ends as the policy says: an answer from
-//! the healthy target, or, for a stream cut after its first chunk, that chunk
+//! answer's head) and one healthy; 5,000 requests at c=64, a quarter
+//! streamed. Run through the built-in gateway (`ReliableGateway`) behind the
+//! OpenAI-compatible route, and through the Portkey engine in-process behind
+//! the Portkey-compatible route (`PortkeyDropIn`). Every request ends as the
+//! policy says: an answer from the healthy target, or, for a stream cut after its first chunk, that chunk
 //! and an SSE error event; none hangs; the healthy target is called once per
 //! answer it gave (nothing is sent twice); and `/metrics` adds up to what the
 //! mock providers saw.
@@ -16,7 +16,7 @@ use std::time::Duration;
 use fastagentic::prelude::*;
 use fastagentic::reliability::{Backoff, ReliableGateway, RetryPolicy, Target};
 use fastagentic::testing::{MockProvider, MockReply};
-use fastagentic_portkey::{PortkeyConfig, PortkeyGateway, VirtualKeys};
+use fastagentic_portkey::{PortkeyConfig, PortkeyDropIn, VirtualKeys};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 
@@ -165,15 +165,15 @@ fn counter(metrics: &str, family: &str) -> f64 {
         .sum()
 }
 
-/// Runs the chaos through `app`; returns the outcome counts and `/metrics`.
-async fn run(app: App, targets: &Targets) -> (BTreeMap<Outcome, usize>, String) {
+/// Runs the chaos through `app`'s route at `path`; returns the outcome
+/// counts and `/metrics`.
+async fn run(app: App, path: &str, targets: &Targets) -> (BTreeMap<Outcome, usize>, String) {
     let server = app
         .without_inventory()
-        .openai_compatible("/v1")
         .spawn("127.0.0.1:0")
         .await
         .expect("the app starts");
-    let url = format!("{}/v1/chat/completions", server.url());
+    let url = format!("{}{path}", server.url());
     let http = reqwest::Client::builder()
         .no_proxy()
         // A hang is a failure, not a wait: far above any policy's worst case.
@@ -245,7 +245,14 @@ async fn the_built_in_gateway_reaches_the_healthy_target_through_chaos() {
             Target::gateway(openai(&targets.second)),
             Target::gateway(openai(&targets.healthy)),
         ]);
-    let (outcomes, metrics) = run(App::new("Chaos, built-in").llm_gateway(gateway), &targets).await;
+    let (outcomes, metrics) = run(
+        App::new("Chaos, built-in")
+            .llm_gateway(gateway)
+            .openai_compatible("/v1"),
+        "/v1/chat/completions",
+        &targets,
+    )
+    .await;
     assert!(
         outcomes
             .get(&Outcome::CutWithErrorEvent)
@@ -268,7 +275,7 @@ async fn the_built_in_gateway_reaches_the_healthy_target_through_chaos() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_in_process_portkey_engine_reaches_the_healthy_target_through_chaos() {
+async fn the_portkey_drop_in_route_reaches_the_healthy_target_through_chaos() {
     let targets = Targets::start().await;
     let target = |mock: &MockProvider| json!({"provider": "openai", "api_key": "sk-test", "custom_host": mock.base_url()});
     let config = PortkeyConfig::from_value(json!({
@@ -278,12 +285,14 @@ async fn the_in_process_portkey_engine_reaches_the_healthy_target_through_chaos(
         "targets": [target(&targets.first), target(&targets.second), target(&targets.healthy)]
     }))
     .expect("a valid config");
-    let gateway = PortkeyGateway::new()
-        .config(config)
-        .in_process(VirtualKeys::new())
+    // The Portkey gateway's own surface, served by the app (PortkeyDropIn),
+    // running the config as requests without `x-portkey-config` do.
+    let drop_in = PortkeyDropIn::new(VirtualKeys::new())
+        .default_config(config)
         .retry_base_delay(Duration::from_millis(5));
     let (outcomes, metrics) = run(
-        App::new("Chaos, Portkey in-process").llm_gateway(gateway),
+        App::new("Chaos, Portkey drop-in").mount(drop_in),
+        "/v1/chat/completions",
         &targets,
     )
     .await;
