@@ -22,9 +22,10 @@ pub const PATHS: [&str; 13] = [
     "fastagentic-litellm",
 ];
 
-/// The paths `--quick` runs unless `--only` says otherwise (no peers: their
-/// start-up alone takes longer than the whole quick run).
-pub const QUICK_PATHS: [&str; 7] = [
+/// The paths that need no peer, in report order: what `--quick` runs unless
+/// `--only` says otherwise (a peer's start-up alone takes longer than the
+/// whole quick run).
+pub const OWN_PATHS: [&str; 7] = [
     "direct",
     "baseline",
     "fastagentic",
@@ -119,7 +120,7 @@ impl Options {
         let mut options = Options {
             quick,
             paths: if quick {
-                QUICK_PATHS.to_vec()
+                OWN_PATHS.to_vec()
             } else {
                 PATHS.to_vec()
             },

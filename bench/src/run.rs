@@ -83,15 +83,7 @@ pub async fn run(options: Options) -> Result<Report, String> {
     let mut startup = Startup::default();
 
     // Request/response, our own paths (the seed's Portkey configs in-process too).
-    for path in [
-        "direct",
-        "baseline",
-        "fastagentic",
-        "openai-compat",
-        "portkey-inprocess-fallback",
-        "portkey-inprocess-loadbalance",
-        "portkey-inprocess-cache-hit",
-    ] {
+    for path in crate::cli::OWN_PATHS {
         if options.wants(path) {
             requests.push(RequestRow {
                 path,
