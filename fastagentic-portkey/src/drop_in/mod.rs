@@ -281,14 +281,7 @@ async fn serve(
                 }
             } else {
                 match LAST_TRIED.scope(tried.clone(), llm.chat(chat)).await {
-                    Ok(response) => {
-                        let facts = response.gateway_metadata.get(NAME);
-                        Ok(answer_headers(
-                            RouteReply::json(&response)?,
-                            facts,
-                            &trace_id,
-                        ))
-                    }
+                    Ok(response) => json_answer(&response, &response.gateway_metadata, &trace_id),
                     Err(error) => failed(error),
                 }
             }
@@ -299,18 +292,25 @@ async fn serve(
                 Err(error) => return invalid_body(error),
             };
             match LAST_TRIED.scope(tried.clone(), llm.embed(embed)).await {
-                Ok(response) => {
-                    let facts = response.gateway_metadata.get(NAME);
-                    Ok(answer_headers(
-                        RouteReply::json(&response)?,
-                        facts,
-                        &trace_id,
-                    ))
-                }
+                Ok(response) => json_answer(&response, &response.gateway_metadata, &trace_id),
                 Err(error) => failed(error),
             }
         }
     }
+}
+
+/// A JSON answer (a chat completion or embeddings) with the `x-portkey-*`
+/// headers its gateway facts give.
+fn json_answer(
+    response: &impl serde::Serialize,
+    metadata: &fastagentic::llm::Extra,
+    trace_id: &str,
+) -> Result<RouteReply, AgentError> {
+    Ok(answer_headers(
+        RouteReply::json(response)?,
+        metadata.get(NAME),
+        trace_id,
+    ))
 }
 
 impl DropInState {
