@@ -142,13 +142,26 @@ impl Tally {
         let show = |v: &Option<Value>| match v {
             Some(v) => {
                 let text = v.to_string();
-                if text.len() > 60 {
-                    format!("{}...", &text[..60])
-                } else {
-                    text
+                // Cut at a character, not a byte: values may be any text.
+                match text.char_indices().nth(60) {
+                    Some((cut, _)) => format!("{}...", &text[..cut]),
+                    None => text,
                 }
             }
             None => "-".to_owned(),
+        };
+        let rows = |out: &mut String, indent: &str, differences: &[Difference]| {
+            for d in differences {
+                let _ = writeln!(
+                    out,
+                    "{indent}{:<32} {:<48} {} | {} | {}",
+                    d.entry,
+                    d.path,
+                    show(&d.ours),
+                    show(&d.portkey),
+                    show(&d.litellm)
+                );
+            }
         };
         let mut out = format!(
             "{}: {} fields differ from both peers (ours | portkey | litellm)\n",
@@ -168,29 +181,9 @@ impl Tally {
             let _ = writeln!(out, "    {entry:<32} {o} | {p} | {l}");
         }
         out.push_str("  requests, finish reasons and texts where the peers differ (ours | portkey | litellm):\n");
-        for d in &self.request_splits {
-            let _ = writeln!(
-                out,
-                "    {:<32} {:<48} {} | {} | {}",
-                d.entry,
-                d.path,
-                show(&d.ours),
-                show(&d.portkey),
-                show(&d.litellm)
-            );
-        }
+        rows(&mut out, "    ", &self.request_splits);
         out.push_str("  every difference from both peers:\n");
-        for d in &self.differences {
-            let _ = writeln!(
-                out,
-                "  {:<32} {:<48} {} | {} | {}",
-                d.entry,
-                d.path,
-                show(&d.ours),
-                show(&d.portkey),
-                show(&d.litellm)
-            );
-        }
+        rows(&mut out, "  ", &self.differences);
         out
     }
 }
