@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use fastagentic::prelude::*;
 use fastagentic::testing::{MockProvider, MockReply};
-use fastagentic_tests::peers::{OPENAI_SDK_VERSION, openai_sdk_python};
+use fastagentic_tests::peers::{OPENAI_SDK_VERSION, openai_sdk_python, python_json};
 use serde_json::Value;
 
 static LLM_ENDS: AtomicUsize = AtomicUsize::new(0);
@@ -66,19 +66,12 @@ async fn the_official_openai_sdk_talks_to_the_app() {
         .await
         .unwrap();
 
-    let output = tokio::process::Command::new(&python)
-        .args(["-c", SCRIPT])
-        .env("FASTAGENTIC_BASE", format!("{}/v1", app.url()))
-        .env("NO_PROXY", "127.0.0.1,localhost")
-        .output()
-        .await
-        .expect("python runs");
-    assert!(
-        output.status.success(),
-        "the SDK script failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let out: Value = serde_json::from_slice(&output.stdout).expect("the script prints JSON");
+    let out = python_json(
+        &python,
+        SCRIPT,
+        &[("FASTAGENTIC_BASE", format!("{}/v1", app.url()))],
+    )
+    .await;
 
     assert_eq!(out["version"], OPENAI_SDK_VERSION);
     assert_eq!(out["text"], "hi there");

@@ -10,7 +10,7 @@ use std::time::Duration;
 use fastagentic::testing::{MockProvider, MockReply};
 use fastagentic::{App, ServerHandle};
 use fastagentic_portkey::{PortkeyDropIn, VirtualKey, VirtualKeys, portkey_config};
-use fastagentic_tests::peers::{PORTKEY_SDK_VERSION, portkey_sdk_python};
+use fastagentic_tests::peers::{PORTKEY_SDK_VERSION, portkey_sdk_python, python_json};
 use serde_json::{Value, json};
 
 /// Keys `first` and `second` pointing at two mocks.
@@ -502,19 +502,12 @@ async fn the_official_portkey_sdk_talks_to_the_drop_in() {
     first.push_for_model("big", MockReply::stream(["pre", "mium"]));
     second.set_default(MockReply::text("standard answer"));
     let app = serve(PortkeyDropIn::new(keys(&first, &second)).client_configs(true)).await;
-    let output = tokio::process::Command::new(&python)
-        .args(["-c", SDK_SCRIPT])
-        .env("DROP_IN", format!("{}/v1", app.url()))
-        .env("NO_PROXY", "127.0.0.1,localhost")
-        .output()
-        .await
-        .expect("python runs");
-    assert!(
-        output.status.success(),
-        "the SDK script failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let out: Value = serde_json::from_slice(&output.stdout).expect("the script prints JSON");
+    let out = python_json(
+        &python,
+        SDK_SCRIPT,
+        &[("DROP_IN", format!("{}/v1", app.url()))],
+    )
+    .await;
     assert_eq!(out["text"], "premium answer", "{out}");
     assert_eq!(out["stream"], json!(["pre", "mium"]));
     assert_eq!(out["standard"], "standard answer");

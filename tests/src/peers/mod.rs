@@ -34,6 +34,7 @@ mod portkey;
 mod portkey_sdk;
 mod process;
 mod provider_sdks;
+mod python_script;
 mod ready;
 mod venv;
 
@@ -51,3 +52,4 @@ pub use provider_sdks::{
     ANTHROPIC_SDK_VERSION, GOOGLE_GENAI_SDK_VERSION, OPENAI_SDK_VERSION, openai_sdk_python,
     provider_sdks_python,
 };
+pub use python_script::python_json;
