@@ -11,6 +11,7 @@ mod control;
 mod exact;
 mod key;
 mod replay;
+pub mod semantic;
 mod store;
 
 pub use control::CacheControl;
