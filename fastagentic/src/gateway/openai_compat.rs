@@ -15,7 +15,7 @@ use super::sse::SseDecoder;
 use super::upstream_http::{HttpError, ParsedUrl, ResponseBody, UpstreamHttp};
 use crate::Secret;
 use crate::llm::{
-    ChatChunk, ChatRequest, ChatResponse, ChatStream, EmbeddingRequest, EmbeddingResponse,
+    ChatRequest, ChatResponse, ChatStream, EmbeddingRequest, EmbeddingResponse, StreamChunk,
 };
 
 /// How much of an error body is kept for diagnosis.
@@ -365,12 +365,13 @@ struct ChunkReader<S> {
     done: bool,
 }
 
-/// Turns an SSE body into chat chunks. The stream must end with
+/// Turns an SSE body into chat chunks, each kept as its bytes with the few
+/// facts a scan reads (see [`StreamChunk`]). The stream must end with
 /// `data: [DONE]`; ending without it is reported as an interruption.
 fn chat_chunks<S>(
     provider: Arc<str>,
     body: S,
-) -> impl Stream<Item = Result<ChatChunk, GatewayError>> + Send
+) -> impl Stream<Item = Result<StreamChunk, GatewayError>> + Send
 where
     S: Stream<Item = Result<Bytes, HttpError>> + Send + Unpin + 'static,
 {
@@ -423,15 +424,9 @@ impl<S> ChunkReader<S> {
         }
     }
 
-    fn decode(&mut self, data: Bytes) -> Result<ChatChunk, GatewayError> {
-        match ChatChunk::from_json_bytes(data.clone()) {
-            Ok(chunk)
-                if chunk.choices.is_empty()
-                    && chunk.usage.is_none()
-                    && chunk.extra.contains_key("error") =>
-            {
-                Err(self.interrupted(error_message(&data)))
-            }
+    fn decode(&mut self, data: Bytes) -> Result<StreamChunk, GatewayError> {
+        match StreamChunk::from_json_bytes(data.clone()) {
+            Ok(chunk) if chunk.is_error() => Err(self.interrupted(error_message(&data))),
             Ok(chunk) => {
                 self.chunks += 1;
                 Ok(chunk)

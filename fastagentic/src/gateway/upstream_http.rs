@@ -14,6 +14,7 @@
 //! what it does.
 
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -38,8 +39,8 @@ pub(crate) type HttpError = Box<dyn std::error::Error + Send + Sync>;
 /// One connection pool per client, shared by its clones.
 #[derive(Clone)]
 pub(crate) enum UpstreamHttp {
-    /// hyper's pooled client, for `http://` URLs.
-    Plain(Client<HttpConnector, Full<Bytes>>),
+    /// hyper's pooled client, for `http://` URLs (shared: it is large).
+    Plain(Arc<Client<HttpConnector, Full<Bytes>>>),
     /// reqwest, for everything else.
     Reqwest(reqwest::Client),
 }
@@ -64,7 +65,7 @@ impl UpstreamHttp {
             .iter()
             .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()));
         if plain && !proxied {
-            Self::Plain(new_plain_client())
+            Self::Plain(Arc::new(new_plain_client()))
         } else {
             Self::Reqwest(new_reqwest_client())
         }

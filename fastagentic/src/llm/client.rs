@@ -199,14 +199,16 @@ impl LlmClient {
             }
             match o.upstream.next().await {
                 Some(Ok(mut chunk)) => {
-                    if !chunk.model.is_empty() && o.model != chunk.model {
-                        o.model.clone_from(&chunk.model);
+                    // The chunk's facts, read without parsing it: it passes
+                    // on as the upstream's bytes.
+                    let model = chunk.model();
+                    if !model.is_empty() && o.model != model {
+                        o.model = model.to_owned();
                     }
-                    if let Some(usage) = chunk.usage.as_mut() {
-                        if usage.cost.is_none() {
-                            usage.cost = o.client.prices.cost(&o.model, usage);
-                        }
-                        o.usage = Some(usage.clone());
+                    if chunk.usage().is_some() {
+                        let prices = &o.client.prices;
+                        chunk.fill_cost(|usage| prices.cost(&o.model, usage));
+                        o.usage = chunk.usage().cloned();
                     }
                     if o.messages.is_some() {
                         o.text.push_str(chunk.delta_text());
