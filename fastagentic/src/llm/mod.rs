@@ -5,6 +5,7 @@
 //! request or response passes through FastAgentic untouched.
 
 mod chat;
+mod chunk_scan;
 mod client;
 mod embedding;
 mod message;

@@ -93,13 +93,18 @@ impl StreamChunk {
     /// Reads one SSE `data:` line's JSON, keeping the bytes. Fails when it
     /// is not a JSON object of the chunk's shape (the fields it reads).
     pub fn from_json_bytes(raw: Bytes) -> Result<Self, serde_json::Error> {
-        let scan: Scan<'_> = serde_json::from_slice(&raw)?;
-        let facts = Facts {
-            model: Text::of(scan.model, &raw),
-            text: Text::of(scan.choices.first_text, &raw),
-            usage: scan.usage,
-            choices: scan.choices.count,
-            error: scan.error.is_some(),
+        let facts = match super::chunk_scan::scan(&raw).and_then(|found| quick_facts(found, &raw)) {
+            Some(facts) => facts,
+            None => {
+                let scan: Scan<'_> = serde_json::from_slice(&raw)?;
+                Facts {
+                    model: Text::of(scan.model, &raw),
+                    text: Text::of(scan.choices.first_text, &raw),
+                    usage: scan.usage,
+                    choices: scan.choices.count,
+                    error: scan.error.is_some(),
+                }
+            }
         };
         Ok(Self {
             raw: Some(raw),
@@ -188,6 +193,23 @@ impl StreamChunk {
         chunk.usage.clone_from(&self.facts.usage);
         chunk
     }
+}
+
+/// The facts from the one-pass scan; `None` (serde decides) when the
+/// usage object does not read as a [`Usage`].
+fn quick_facts(found: super::chunk_scan::Found, raw: &[u8]) -> Option<Facts> {
+    let usage = match found.usage {
+        Some(range) => Some(serde_json::from_slice::<Usage>(raw.get(range)?).ok()?),
+        None => None,
+    };
+    let text = |range: Option<Range<usize>>| range.map_or(Text::Empty, Text::In);
+    Some(Facts {
+        model: text(found.model),
+        text: text(found.text),
+        usage,
+        choices: found.choices,
+        error: found.error,
+    })
 }
 
 /// A chunk built as a `ChatChunk` (a gateway's own, a provider's
