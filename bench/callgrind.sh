@@ -8,7 +8,8 @@
 #
 # Server flags for FastAgentic: --no-hooks, --no-metrics (to split the cost).
 #
-# Builds nothing: run `cargo build --release -p fastagentic-bench` first.
+# Builds nothing: run `cargo build --release -p fastagentic-bench` first
+# (or point BENCH_BIN at another build of it, e.g. a copy kept as "before").
 # Writes target/bench/callgrind/<kind>.out (open it with callgrind_annotate
 # or kcachegrind) and prints the instructions per request and the top
 # functions. Traffic stays on loopback; the request count bounds the run.
@@ -19,7 +20,7 @@ requests=${2:-5000}
 shift $(( $# < 2 ? $# : 2 ))
 flags=("$@")
 label=$kind${flags[*]:+$(printf '%s' "${flags[@]}")}
-bin=target/release/fastagentic-bench
+bin=${BENCH_BIN:-target/release/fastagentic-bench}
 out=target/bench/callgrind
 mkdir -p "$out"
 tmp=$(mktemp -d)

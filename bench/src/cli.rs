@@ -6,8 +6,9 @@ use std::time::Duration;
 use crate::workload::SeedConfig;
 
 /// Every path the harness knows, in report order.
-pub const PATHS: [&str; 13] = [
+pub const PATHS: [&str; 14] = [
     "direct",
+    "nginx",
     "baseline",
     "fastagentic",
     "openai-compat",
@@ -22,11 +23,13 @@ pub const PATHS: [&str; 13] = [
     "fastagentic-litellm",
 ];
 
-/// The paths that need no peer, in report order: what `--quick` runs unless
-/// `--only` says otherwise (a peer's start-up alone takes longer than the
-/// whole quick run).
-pub const OWN_PATHS: [&str; 7] = [
+/// The paths that need no slow peer, in report order: what `--quick` runs
+/// unless `--only` says otherwise (the Portkey gateway's or LiteLLM's
+/// start-up alone takes longer than the whole quick run; nginx starts in
+/// milliseconds).
+pub const OWN_PATHS: [&str; 8] = [
     "direct",
+    "nginx",
     "baseline",
     "fastagentic",
     "openai-compat",
@@ -62,7 +65,7 @@ USAGE:
 OPTIONS:
     --quick               seconds, not minutes: short windows, 100 streams,
                           no peers (unless --only names them)
-    --only LIST           comma-separated paths: direct, baseline, fastagentic,
+    --only LIST           comma-separated paths: direct, nginx, baseline, fastagentic,
                           openai-compat, portkey-inprocess-fallback,
                           portkey-inprocess-loadbalance,
                           portkey-inprocess-cache-hit, portkey,
@@ -70,8 +73,13 @@ OPTIONS:
                           portkey-gateway-loadbalance, litellm,
                           fastagentic-litellm (default: all)
     --out DIR             where the report goes (default: <target>/bench)
-    --duration SECS       measured window per request/response run (default 8)
-    --warmup SECS         warm-up before it (default 2)
+    --runs N              repeat the measurements N times and report each
+                          figure's median and spread (min-max); the Portkey
+                          gateway and LiteLLM are measured in the first run
+                          only (default 1)
+    --duration SECS       measured window per request/response run (default
+                          8; 5 with --runs above 1)
+    --warmup SECS         warm-up before it (default 2; 1 with --runs above 1)
     --streams LIST        stream counts for direct and FastAgentic paths
                           (default 1000,8000)
     --peer-budget SECS    how long a peer's stream run may take (default 90)
@@ -110,6 +118,8 @@ pub struct Options {
     pub startup_runs: usize,
     /// Wait for a quiet machine, at most this long.
     pub wait_quiet: Option<Duration>,
+    /// How many times the measurements are repeated.
+    pub runs: usize,
 }
 
 impl Options {
@@ -134,7 +144,9 @@ impl Options {
             peer_budget: Duration::from_secs(90),
             startup_runs: if quick { 2 } else { 5 },
             wait_quiet: None,
+            runs: 1,
         };
+        let (mut duration_set, mut warmup_set) = (false, false);
         let mut i = 0;
         while i < args.len() {
             let arg = args[i].as_str();
@@ -160,8 +172,21 @@ impl Options {
                     options.paths = paths;
                 }
                 "--out" => options.out = PathBuf::from(value()?),
-                "--duration" => options.duration = secs(&value()?)?,
-                "--warmup" => options.warmup = secs(&value()?)?,
+                "--duration" => {
+                    options.duration = secs(&value()?)?;
+                    duration_set = true;
+                }
+                "--warmup" => {
+                    options.warmup = secs(&value()?)?;
+                    warmup_set = true;
+                }
+                "--runs" => {
+                    options.runs = value()?
+                        .parse::<usize>()
+                        .ok()
+                        .filter(|n| (1..=20).contains(n))
+                        .ok_or("--runs takes a number from 1 to 20")?;
+                }
                 "--peer-budget" => options.peer_budget = secs(&value()?)?,
                 "--wait-quiet" => options.wait_quiet = Some(secs(&value()?)?),
                 "--streams" => {
@@ -177,6 +202,16 @@ impl Options {
                 other => return Err(format!("unknown option `{other}`; see --help")),
             }
             i += 1;
+        }
+        // Repeated full runs: shorter windows keep three of them within
+        // about 30 minutes on a 2-core machine.
+        if options.runs > 1 && !options.quick {
+            if !duration_set {
+                options.duration = Duration::from_secs(5);
+            }
+            if !warmup_set {
+                options.warmup = Duration::from_secs(1);
+            }
         }
         Ok(Some(options))
     }
@@ -222,5 +257,13 @@ mod tests {
         assert!(parse(&["--only", "nope"]).is_err());
         assert!(parse(&["--help"]).unwrap().is_none());
         assert!(parse(&["--duration"]).is_err());
+        let o = parse(&["--runs", "3"]).unwrap().unwrap();
+        assert_eq!(
+            (o.runs, o.duration.as_secs(), o.warmup.as_secs()),
+            (3, 5, 1)
+        );
+        let o = parse(&["--runs", "3", "--duration", "8"]).unwrap().unwrap();
+        assert_eq!((o.runs, o.duration.as_secs()), (3, 8));
+        assert!(parse(&["--runs", "0"]).is_err());
     }
 }

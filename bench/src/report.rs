@@ -14,6 +14,7 @@ use crate::streams::StreamResult;
 pub fn label(path: &str) -> &'static str {
     match path {
         "direct" => "upstream direct",
+        "nginx" => "nginx reverse proxy (2 workers, reference)",
         "baseline" => "minimal axum + reqwest handler (baseline)",
         "fastagentic" => "FastAgentic endpoint, built-in gateway",
         "openai-compat" => "FastAgentic OpenAI-compatible route",
@@ -133,6 +134,20 @@ pub struct Report {
     pub notes: Vec<String>,
     /// How long the whole run took, s.
     pub took_s: f64,
+    /// With `--runs` above 1, each run's rows (the tables above hold their
+    /// medians); empty for a single run.
+    pub rounds: Vec<Round>,
+}
+
+/// The rows of one run of every selected path.
+#[derive(Clone, Debug, Default)]
+pub struct Round {
+    /// Request/response rows.
+    pub requests: Vec<RequestRow>,
+    /// Streaming rows.
+    pub streams: Vec<StreamRow>,
+    /// Start-up times.
+    pub startup: Startup,
 }
 
 /// A target of the issues, checked against the figures.
@@ -148,7 +163,8 @@ pub struct TargetCheck {
     pub met: Option<bool>,
 }
 
-fn median(values: &[f64]) -> f64 {
+/// The median of `values` (NaN when empty).
+pub fn median(values: &[f64]) -> f64 {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
     match sorted.len() {
@@ -159,14 +175,16 @@ fn median(values: &[f64]) -> f64 {
 }
 
 impl Report {
-    fn request(&self, path: &str) -> Option<&RequestMeasure> {
+    /// A request/response path's figures, if measured.
+    pub fn request(&self, path: &str) -> Option<&RequestMeasure> {
         self.requests
             .iter()
             .find(|r| r.path == path)
             .and_then(|r| r.outcome.as_ref().ok())
     }
 
-    fn stream(&self, path: &str, n: usize) -> Option<&StreamMeasure> {
+    /// A stream run's figures, if measured.
+    pub fn stream(&self, path: &str, n: usize) -> Option<&StreamMeasure> {
         self.streams
             .iter()
             .find(|r| r.path == path && r.n == n)
@@ -174,7 +192,7 @@ impl Report {
     }
 
     /// p50 at c=1 over the direct path's, µs.
-    fn added_p50_us(&self, path: &str) -> Option<f64> {
+    pub fn added_p50_us(&self, path: &str) -> Option<f64> {
         Some(self.request(path)?.c1.p50_us - self.request("direct")?.c1.p50_us)
     }
 
@@ -187,7 +205,7 @@ impl Report {
             (Some(fa), Some(base)) => {
                 let ratio = fa.c32.rps / base.c32.rps;
                 TargetCheck {
-                    issue: 6,
+                    issue: 17,
                     target: "req/s at c=32 >= 0.9x the minimal handler".into(),
                     measured: format!(
                         "{:.2}x ({:.0} vs {:.0} req/s)",
@@ -196,8 +214,23 @@ impl Report {
                     met: Some(ratio >= 0.9),
                 }
             }
-            _ => not_measured(6, "req/s at c=32 >= 0.9x the minimal handler"),
+            _ => not_measured(17, "req/s at c=32 >= 0.9x the minimal handler"),
         });
+        let within = "added p50 at c=1 within 10 µs of the minimal handler's";
+        checks.push(
+            match (
+                self.added_p50_us("fastagentic"),
+                self.added_p50_us("baseline"),
+            ) {
+                (Some(fa), Some(base)) => TargetCheck {
+                    issue: 17,
+                    target: within.into(),
+                    measured: format!("{:+.0} µs ({fa:.0} vs {base:.0} µs)", fa - base),
+                    met: Some(fa - base <= 10.0),
+                },
+                _ => not_measured(17, within),
+            },
+        );
         checks.push(match self.added_p50_us("fastagentic") {
             Some(added) => TargetCheck {
                 issue: 6,
@@ -249,7 +282,6 @@ impl Report {
             .max()
             .unwrap_or(8000);
         let fa_big = self.stream("fastagentic", big);
-        let direct_big = self.stream("direct", big);
         checks.push(match fa_big {
             Some(s) => TargetCheck {
                 issue: 8,
@@ -259,23 +291,44 @@ impl Report {
             },
             None => not_measured(8, &format!("N={big}: 100% of streams complete")),
         });
-        let within_direct = |what: &str, limit_ms: f64, metric: fn(&StreamResult) -> f64| {
-            let target = format!("N={big}: {what} p99 within {limit_ms} ms of direct");
-            match (fa_big, direct_big) {
-                (Some(fa), Some(d)) => {
-                    let (fa, d) = (metric(&fa.result), metric(&d.result));
-                    TargetCheck {
-                        issue: 8,
+        // Issue 17: no worse than nginx proxying the same streams, and
+        // better than the minimal handler (issue 8 asked for "within 50 ms /
+        // 5 ms of direct", which no proxy on this machine comes near).
+        // `strictly`: better than (the minimal handler); else no worse than (nginx).
+        let compare =
+            |what: &str, than: &str, strictly: bool, metric: fn(&StreamMeasure) -> Option<f64>| {
+                let relation = if strictly {
+                    "better than"
+                } else {
+                    "no worse than"
+                };
+                let whom = if than == "nginx" {
+                    "nginx"
+                } else {
+                    "the minimal handler"
+                };
+                let target = format!("N={big}: {what} {relation} {whom}");
+                match (
+                    fa_big.and_then(metric),
+                    self.stream(than, big).and_then(metric),
+                ) {
+                    (Some(fa), Some(other)) => TargetCheck {
+                        issue: 17,
                         target,
-                        measured: format!("{:+.1} ms ({fa:.1} vs {d:.1} ms)", fa - d),
-                        met: Some(fa - d <= limit_ms),
-                    }
+                        measured: format!("{fa:.1} vs {other:.1}"),
+                        met: Some(if strictly { fa < other } else { fa <= other }),
+                    },
+                    _ => not_measured(17, &target),
                 }
-                _ => not_measured(8, &target),
-            }
-        };
-        checks.push(within_direct("first-chunk", 50.0, |r| r.first_p99_ms));
-        checks.push(within_direct("gap", 5.0, |r| r.gap_p99_ms));
+            };
+        let first = |m: &StreamMeasure| Some(m.result.first_p99_ms);
+        let gap = |m: &StreamMeasure| Some(m.result.gap_p99_ms);
+        let rss = |m: &StreamMeasure| m.rss_mb;
+        checks.push(compare("first-chunk p99 (ms)", "nginx", false, first));
+        checks.push(compare("gap p99 (ms)", "nginx", false, gap));
+        checks.push(compare("first-chunk p99 (ms)", "baseline", true, first));
+        checks.push(compare("gap p99 (ms)", "baseline", true, gap));
+        checks.push(compare("peak RSS (MB)", "baseline", true, rss));
         checks.push(match fa_big.and_then(|s| s.rss_mb) {
             Some(rss) => TargetCheck {
                 issue: 8,
@@ -489,6 +542,14 @@ Targets (ratios from this run):
             }
         );
         let _ = writeln!(md, "Machine: {}.  ", self.machine);
+        if self.rounds.len() > 1 {
+            let _ = writeln!(
+                md,
+                "{} runs: every figure below is the median over the runs that measured it (streams completed: the fewest); \"Spread over {} runs\" gives each one's range.  ",
+                self.rounds.len(),
+                self.rounds.len()
+            );
+        }
         let _ = writeln!(
             md,
             "Load average (1 min): {:.2} before, {:.2} after; rustc processes: {} before, {} seen during the run; CPU steal by the hypervisor during the run: {:.1}%. Took {:.0} s.\n",
@@ -639,6 +700,8 @@ Targets (ratios from this run):
             }
         }
 
+        self.spread_markdown(&mut md);
+
         let _ = writeln!(md, "\n## Targets\n");
         let _ = writeln!(md, "| issue | target | measured | met |");
         let _ = writeln!(md, "|---|---|---|---|");
@@ -757,6 +820,10 @@ Targets (ratios from this run):
             "streams": streams,
             "targets": targets,
             "notes": self.notes,
+            "runs": self.round_reports().iter().map(|r| {
+                let run = r.json();
+                json!({"requests": run["requests"], "streams": run["streams"], "targets": run["targets"]})
+            }).collect::<Vec<_>>(),
         })
     }
 

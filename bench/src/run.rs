@@ -10,8 +10,11 @@ use serde_json::json;
 
 use crate::cli::{Options, seed_config};
 use crate::load::{self, LoadResult, Target};
+use crate::nginx::Nginx;
 use crate::procfs;
-use crate::report::{Report, RequestMeasure, RequestRow, Startup, StreamMeasure, StreamRow, label};
+use crate::report::{
+    Report, RequestMeasure, RequestRow, Round, Startup, StreamMeasure, StreamRow, label,
+};
 use crate::server::{LITELLM_KEY_ENV, ServerProcess, time_to_first_request};
 use crate::streams::{self, StreamResult};
 use crate::upstream::{CHUNK_INTERVAL, STREAM_CHUNKS};
@@ -38,6 +41,9 @@ struct Bench {
     upstream_v1: String,
     rustc_seen: usize,
     notes: Vec<String>,
+    /// The reference proxy, started when a path first needs it (or why it
+    /// could not start).
+    nginx: Option<Result<Nginx, String>>,
 }
 
 /// Runs the benchmark and returns what it measured.
@@ -71,6 +77,7 @@ pub async fn run(options: Options) -> Result<Report, String> {
         upstream_v1,
         rustc_seen: rustc_before,
         notes: Vec::new(),
+        nginx: None,
     };
     bench.notes.push(format!("open-file limit: {fds}"));
     let direct = bench.direct_target(false);
@@ -78,108 +85,157 @@ pub async fn run(options: Options) -> Result<Report, String> {
         .await
         .map_err(|e| format!("the upstream does not answer: {e}"))?;
 
-    let mut requests = Vec::new();
-    let mut streams = Vec::new();
-    let mut startup = Startup::default();
-
-    // Request/response, our own paths (the seed's Portkey configs in-process too).
-    for path in crate::cli::OWN_PATHS {
-        if options.wants(path) {
-            requests.push(RequestRow {
-                path,
-                outcome: bench.request_path(path).await,
-            });
+    let mut rounds = Vec::with_capacity(options.runs);
+    for round in 0..options.runs {
+        if options.runs > 1 {
+            eprintln!("bench: run {} of {}", round + 1, options.runs);
         }
+        // The peers (minutes each, and 20x to 300x off the other paths)
+        // are measured in the first run only.
+        rounds.push(bench.round(round == 0).await);
     }
-    if options.wants("fastagentic") {
-        startup.fastagentic_ms = bench.startup("fastagentic").await;
-    }
-    if options.wants("baseline") {
-        startup.baseline_ms = bench.startup("baseline").await;
-    }
-    // Streams, our own paths.
-    for &n in &options.stream_ns {
-        for path in ["direct", "baseline", "fastagentic", "openai-compat"] {
-            if options.wants(path) {
-                streams.push(StreamRow {
-                    path,
-                    n,
-                    outcome: bench.stream_path(path, n).await,
-                });
-            }
-        }
-    }
-
-    // The Portkey gateway, alone and behind FastAgentic (its own routing
-    // headers, and the seed's configs).
-    if PORTKEY_PATHS.iter().any(|p| options.wants(p)) {
-        bench.portkey(&mut requests, &mut streams).await;
-    }
-    // The LiteLLM proxy, alone and behind FastAgentic.
-    if options.wants("litellm") || options.wants("fastagentic-litellm") {
-        bench.litellm(&mut requests, &mut streams).await;
-    }
-
-    // Report order: the order of `cli::PATHS`, streams by N within a path.
-    let order = |path: &str| crate::cli::PATHS.iter().position(|p| *p == path);
-    requests.sort_by_key(|r| order(r.path));
-    streams.sort_by_key(|r| (order(r.path), r.n));
 
     let Bench {
         upstream,
         rustc_seen,
         notes,
+        nginx,
         ..
     } = bench;
+    drop(nginx);
     upstream.stop().await;
-    Ok(Report {
-        date,
-        time,
-        machine,
-        load_before,
-        rustc_before,
-        load_after: procfs::load_average(),
-        rustc_seen,
-        steal_pct: {
-            let (all, steal) = procfs::cpu_counters();
-            let (all, steal) = (all - cpu_before.0, steal - cpu_before.1);
-            if all == 0 {
-                0.0
-            } else {
-                steal as f64 * 100.0 / all as f64
-            }
+    Ok(Report::from_rounds(
+        rounds,
+        Report {
+            date,
+            time,
+            machine,
+            load_before,
+            rustc_before,
+            load_after: procfs::load_average(),
+            rustc_seen,
+            steal_pct: {
+                let (all, steal) = procfs::cpu_counters();
+                let (all, steal) = (all - cpu_before.0, steal - cpu_before.1);
+                if all == 0 {
+                    0.0
+                } else {
+                    steal as f64 * 100.0 / all as f64
+                }
+            },
+            quick: options.quick,
+            settings: json!({
+                "duration_s": options.duration.as_secs_f64(),
+                "warmup_s": options.warmup.as_secs_f64(),
+                "concurrency": [1, 32],
+                "stream_ns": options.stream_ns,
+                "peer_stream_n": options.peer_stream_n,
+                "stream_window_s": options.stream_window.as_secs_f64(),
+                "stream_deadline_s": options.stream_deadline.as_secs_f64(),
+                "peer_budget_s": options.peer_budget.as_secs_f64(),
+                "chunk_interval_ms": CHUNK_INTERVAL.as_millis() as u64,
+                "chunks_per_stream": STREAM_CHUNKS,
+                "load_generator": "hyper 1 HTTP/1.1 client, tokio current-thread runtime (one core), closed loop",
+                "servers": "each in its own process, tokio multi-thread runtime (one worker per core)",
+                "startup_runs": options.startup_runs,
+                "runs": options.runs,
+            }),
+            requests: Vec::new(),
+            streams: Vec::new(),
+            startup: Startup::default(),
+            notes,
+            took_s: started.elapsed().as_secs_f64(),
+            rounds: Vec::new(),
         },
-        quick: options.quick,
-        settings: json!({
-            "duration_s": options.duration.as_secs_f64(),
-            "warmup_s": options.warmup.as_secs_f64(),
-            "concurrency": [1, 32],
-            "stream_ns": options.stream_ns,
-            "peer_stream_n": options.peer_stream_n,
-            "stream_window_s": options.stream_window.as_secs_f64(),
-            "stream_deadline_s": options.stream_deadline.as_secs_f64(),
-            "peer_budget_s": options.peer_budget.as_secs_f64(),
-            "chunk_interval_ms": CHUNK_INTERVAL.as_millis() as u64,
-            "chunks_per_stream": STREAM_CHUNKS,
-            "load_generator": "hyper 1 HTTP/1.1 client, tokio current-thread runtime (one core), closed loop",
-            "servers": "each in its own process, tokio multi-thread runtime (one worker per core)",
-            "startup_runs": options.startup_runs,
-        }),
-        requests,
-        streams,
-        startup,
-        notes,
-        took_s: started.elapsed().as_secs_f64(),
-    })
+    ))
 }
 
 impl Bench {
+    /// One run of every selected path; the peers' paths only with `peers`.
+    async fn round(&mut self, peers: bool) -> Round {
+        let options = self.options.clone();
+        let mut requests = Vec::new();
+        let mut streams = Vec::new();
+        let mut startup = Startup::default();
+
+        // Request/response, our own paths (the seed's Portkey configs in-process too).
+        for path in crate::cli::OWN_PATHS {
+            if options.wants(path) {
+                requests.push(RequestRow {
+                    path,
+                    outcome: self.request_path(path).await,
+                });
+            }
+        }
+        if options.wants("fastagentic") {
+            startup.fastagentic_ms = self.startup("fastagentic").await;
+        }
+        if options.wants("baseline") {
+            startup.baseline_ms = self.startup("baseline").await;
+        }
+        // Streams, our own paths and the reference proxy.
+        for &n in &options.stream_ns {
+            for path in [
+                "direct",
+                "nginx",
+                "baseline",
+                "fastagentic",
+                "openai-compat",
+            ] {
+                if options.wants(path) {
+                    streams.push(StreamRow {
+                        path,
+                        n,
+                        outcome: self.stream_path(path, n).await,
+                    });
+                }
+            }
+        }
+
+        if peers {
+            // The Portkey gateway, alone and behind FastAgentic (its own
+            // routing headers, and the seed's configs).
+            if PORTKEY_PATHS.iter().any(|p| options.wants(p)) {
+                self.portkey(&mut requests, &mut streams).await;
+            }
+            // The LiteLLM proxy, alone and behind FastAgentic.
+            if options.wants("litellm") || options.wants("fastagentic-litellm") {
+                self.litellm(&mut requests, &mut streams).await;
+            }
+        }
+
+        // Report order: the order of `cli::PATHS`, streams by N within a path.
+        let order = |path: &str| crate::cli::PATHS.iter().position(|p| *p == path);
+        requests.sort_by_key(|r| order(r.path));
+        streams.sort_by_key(|r| (order(r.path), r.n));
+        Round {
+            requests,
+            streams,
+            startup,
+        }
+    }
+
     fn direct_target(&self, stream: bool) -> Target {
         Target::new(
             self.upstream.addr(),
             "/v1/chat/completions",
             chat_body(stream),
         )
+    }
+
+    /// nginx in front of the upstream (started on first use): its address
+    /// and its supervisor's pid.
+    async fn nginx(&mut self) -> Result<(SocketAddr, u32), String> {
+        if self.nginx.is_none() {
+            eprintln!("bench: starting nginx");
+            let dir = self.options.out.join("nginx");
+            self.nginx = Some(Nginx::start(self.upstream.addr(), &dir).await);
+        }
+        match &self.nginx {
+            Some(Ok(nginx)) => Ok((nginx.addr(), nginx.supervisor())),
+            Some(Err(why)) => Err(why.clone()),
+            None => Err("nginx was not started".to_owned()),
+        }
     }
 
     fn sample_rustc(&mut self) {
@@ -324,6 +380,20 @@ impl Bench {
                 None,
             ));
         }
+        if path == "nginx" {
+            let (addr, supervisor) = self.nginx().await.map_err(|e| format!("failed: {e}"))?;
+            let target = Target::new(addr, "/v1/chat/completions", chat_body(false));
+            verify(&target, "billing")
+                .await
+                .map_err(|e| format!("failed: through nginx: {e}"))?;
+            procfs::reset_peer_peak_rss(supervisor);
+            let m = self.measure(&target, Cpu::Peer(supervisor)).await;
+            return Ok(m.into_request(
+                procfs::peer_peak_rss_kib(supervisor).map(kib_to_mb),
+                "nginx",
+                None,
+            ));
+        }
         let (server, target) = self.server_for(path, false).await?;
         self.measure_server(server, &target, None).await
     }
@@ -397,6 +467,21 @@ impl Bench {
                 result,
                 rss_mb: self.upstream.peak_rss_mib().map(mib_to_mb),
                 rss_of: "upstream".into(),
+                cpu_s,
+                client_cpu_s,
+            });
+        }
+        if path == "nginx" {
+            let (addr, supervisor) = self.nginx().await.map_err(|e| format!("failed: {e}"))?;
+            let target = Target::new(addr, "/v1/chat/completions", chat_body(true));
+            procfs::reset_peer_peak_rss(supervisor);
+            let (result, cpu_s, client_cpu_s) = self
+                .run_streams(&target, n, deadline, Cpu::Peer(supervisor))
+                .await;
+            return Ok(StreamMeasure {
+                result,
+                rss_mb: procfs::peer_peak_rss_kib(supervisor).map(kib_to_mb),
+                rss_of: "nginx".into(),
                 cpu_s,
                 client_cpu_s,
             });

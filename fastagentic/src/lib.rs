@@ -76,7 +76,7 @@ pub use hooks::{Hook, HookContext, HookEvent, HookRegistration, HookResult, Trac
 pub use listener::listen;
 pub use llm::{
     ChatChunk, ChatRequest, ChatResponse, ChatStream, EmbeddingRequest, EmbeddingResponse,
-    LlmClient, Message, ModelPrice, PriceTable, Role, Usage,
+    LlmClient, Message, ModelPrice, PriceTable, Role, StreamChunk, Usage,
 };
 #[cfg(feature = "langfuse")]
 pub use observability::LangfuseHook;
@@ -105,7 +105,7 @@ pub mod prelude {
     pub use crate::{
         AgentContext, AgentError, AgentStream, App, ChatChunk, ChatRequest, ChatResponse,
         ChatStream, DemoGateway, Hook, HookContext, HookEvent, HookResult, LlmGateway, Message,
-        OpenAiGateway, Runnable, TracingHook, Usage, agent_endpoint, hook,
+        OpenAiGateway, Runnable, StreamChunk, TracingHook, Usage, agent_endpoint, hook,
     };
     pub use schemars::JsonSchema;
     pub use serde::{Deserialize, Serialize};

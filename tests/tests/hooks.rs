@@ -22,8 +22,7 @@ fn log(event: HookEvent, hook: &str, ctx: &HookContext) {
 }
 
 fn text_of(ctx: &HookContext) -> String {
-    ctx.request
-        .as_ref()
+    ctx.request()
         .and_then(|r| r["text"].as_str())
         .unwrap_or("")
         .to_owned()
@@ -55,7 +54,7 @@ async fn a_guard(ctx: &HookContext) -> HookResult {
         "teapot" => HookResult::reject_with(418, "short and stout"),
         "panic" => panic!("a hook that panics"),
         "shout" => {
-            let mut request = ctx.request.clone().unwrap_or_default();
+            let mut request = ctx.request().cloned().unwrap_or_default();
             request["text"] = json!("SHOUT");
             HookResult::Modify(request)
         }
@@ -66,7 +65,7 @@ async fn a_guard(ctx: &HookContext) -> HookResult {
 #[hook("on_request")]
 async fn b_identify(ctx: &HookContext) -> HookResult {
     log(HookEvent::OnRequest, "b_identify", ctx);
-    match ctx.request.as_ref().and_then(|r| r["api_user"].as_str()) {
+    match ctx.request().and_then(|r| r["api_user"].as_str()) {
         Some(user) => HookResult::SetUser(user.to_owned()),
         None => HookResult::Proceed,
     }
@@ -75,7 +74,7 @@ async fn b_identify(ctx: &HookContext) -> HookResult {
 #[hook("on_llm_start")]
 async fn upgrade_model(ctx: &HookContext) -> HookResult {
     log(HookEvent::OnLlmStart, "upgrade_model", ctx);
-    let Some(mut request) = ctx.request.clone() else {
+    let Some(mut request) = ctx.request().cloned() else {
         return HookResult::Proceed;
     };
     if request["messages"][0]["content"] == "upgrade" {
@@ -113,7 +112,7 @@ async fn keep_errors(ctx: &HookContext) {
 #[hook("on_response")]
 async fn stamp(ctx: &HookContext) -> HookResult {
     log(HookEvent::OnResponse, "stamp", ctx);
-    let mut response = ctx.response.clone().unwrap_or_default();
+    let mut response = ctx.response().cloned().unwrap_or_default();
     response["stamped"] = json!(true);
     HookResult::Modify(response)
 }
@@ -290,7 +289,7 @@ async fn on_llm_end_sees_usage_cost_model_messages_and_metadata() {
     );
     assert_eq!(ctx.messages[0].text(), "how are you");
     assert_eq!(
-        ctx.response.as_ref().unwrap()["choices"][0]["message"]["content"],
+        ctx.response().unwrap()["choices"][0]["message"]["content"],
         "fine thanks"
     );
 }

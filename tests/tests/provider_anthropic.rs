@@ -217,7 +217,7 @@ async fn an_answer_with_tool_use_is_translated_with_usage_and_cost() {
     }
 }
 
-async fn chunks(mut stream: ChatStream) -> Vec<Result<fastagentic::ChatChunk, GatewayError>> {
+async fn chunks(mut stream: ChatStream) -> Vec<Result<fastagentic::StreamChunk, GatewayError>> {
     let mut out = Vec::new();
     while let Some(item) = stream.next().await {
         out.push(item);

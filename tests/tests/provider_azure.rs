@@ -110,7 +110,7 @@ async fn streams_carry_usage_and_the_facts() {
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.expect("no error");
         text.push_str(chunk.delta_text());
-        usage = usage.or(chunk.usage);
+        usage = usage.or(chunk.usage().cloned());
     }
     assert_eq!(text, "one two");
     assert!(usage.is_some(), "include_usage was asked for");

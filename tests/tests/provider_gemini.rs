@@ -58,7 +58,7 @@ async fn streams_end_with_usage() {
         last = Some(chunk);
     }
     assert_eq!(text, "ab");
-    assert!(last.and_then(|c| c.usage).is_some());
+    assert!(last.and_then(|c| c.usage().cloned()).is_some());
 }
 
 #[tokio::test]

@@ -45,8 +45,7 @@ static ENDS: Mutex<Vec<(u64, Option<f64>, String)>> = Mutex::new(Vec::new());
 #[hook("on_llm_end")]
 async fn record_end(ctx: &HookContext) {
     let text = ctx
-        .response
-        .as_ref()
+        .response()
         .and_then(|r| r["text"].as_str())
         .unwrap_or("")
         .to_owned();

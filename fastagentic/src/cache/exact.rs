@@ -190,10 +190,7 @@ impl<G: LlmGateway> ExactCache<G> {
                 self.keep(key, CachedAnswer::Embed(response.clone())).await;
             }
             Answer::Stream(stream) => {
-                let upstream = std::mem::replace(
-                    stream,
-                    crate::ChatStream::new(futures_util::stream::empty()),
-                );
+                let upstream = std::mem::replace(stream, crate::ChatStream::empty());
                 let store = self.store.clone();
                 let stats = self.stats.clone();
                 let max_age = self.max_age;

@@ -21,6 +21,7 @@ mod route;
 mod sse;
 mod strategy;
 mod tree;
+mod upstream_http;
 
 use std::future::Future;
 use std::pin::Pin;

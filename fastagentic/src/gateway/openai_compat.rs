@@ -7,38 +7,25 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt, stream};
 use http::{HeaderMap, HeaderName, HeaderValue, header};
+use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
 
 use super::GatewayError;
 use super::sse::SseDecoder;
+use super::upstream_http::{HttpError, ParsedUrl, ResponseBody, UpstreamHttp};
 use crate::Secret;
 use crate::llm::{
-    ChatChunk, ChatRequest, ChatResponse, ChatStream, EmbeddingRequest, EmbeddingResponse,
+    ChatRequest, ChatResponse, ChatStream, EmbeddingRequest, EmbeddingResponse, StreamChunk,
 };
 
 /// How much of an error body is kept for diagnosis.
 const BODY_SNIPPET: usize = 2048;
 
-/// A new HTTP client: one connection pool per gateway, shared by every clone
-/// of it and every request it makes.
-///
-/// Not one client for the whole process: a pooled connection belongs to the
-/// async runtime that opened it, so a process-wide pool hands dead
-/// connections to gateways on another runtime (each `#[tokio::test]` has its
-/// own). An app builds its gateways once, so it still has one pool per gateway.
-pub(crate) fn new_http_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .pool_idle_timeout(Duration::from_secs(90))
-        .tcp_nodelay(true)
-        .build()
-        .unwrap_or_default()
-}
-
 /// The request URLs under a base URL, parsed once.
 #[derive(Debug)]
 struct EndpointUrls {
-    chat: reqwest::Url,
-    embeddings: reqwest::Url,
+    chat: ParsedUrl,
+    embeddings: ParsedUrl,
 }
 
 impl EndpointUrls {
@@ -46,14 +33,14 @@ impl EndpointUrls {
     /// check, [`BaseUrl::check`](super::kit::BaseUrl::check), reports it).
     fn parse(base_url: &str) -> Option<Arc<Self>> {
         let base = base_url.trim_end_matches('/');
-        let parse = |path: &str| reqwest::Url::parse(&format!("{base}/{path}")).ok();
+        let parse = |path: &str| ParsedUrl::parse(&format!("{base}/{path}"));
         Some(Arc::new(Self {
             chat: parse("chat/completions")?,
             embeddings: parse("embeddings")?,
         }))
     }
 
-    fn get(&self, path: &str) -> Option<&reqwest::Url> {
+    fn get(&self, path: &str) -> Option<&ParsedUrl> {
         match path {
             "chat/completions" => Some(&self.chat),
             "embeddings" => Some(&self.embeddings),
@@ -87,7 +74,9 @@ pub struct OpenAiCompatClient {
     urls: Option<Arc<EndpointUrls>>,
     headers: HeaderMap,
     timeout: Option<Duration>,
-    http: reqwest::Client,
+    http: UpstreamHttp,
+    /// Whether the user handed in the reqwest client (kept across base URL changes).
+    custom_http: bool,
 }
 
 impl OpenAiCompatClient {
@@ -108,7 +97,8 @@ impl OpenAiCompatClient {
             urls: EndpointUrls::parse(base_url),
             headers,
             timeout: None,
-            http: new_http_client(),
+            http: UpstreamHttp::for_base_url(base_url),
+            custom_http: false,
         }
     }
 
@@ -121,6 +111,9 @@ impl OpenAiCompatClient {
     pub fn set_base_url(&mut self, base_url: &str) {
         self.base_url = base_url.trim_end_matches('/').to_owned();
         self.urls = EndpointUrls::parse(base_url);
+        if !self.custom_http {
+            self.http = UpstreamHttp::for_base_url(base_url);
+        }
     }
 
     /// Sends `Authorization: Bearer <key>` (marked sensitive, never logged).
@@ -159,9 +152,11 @@ impl OpenAiCompatClient {
         self.timeout = timeout;
     }
 
-    /// Uses another `reqwest::Client` (proxies, custom TLS) instead of the shared one.
+    /// Uses another `reqwest::Client` (proxies, custom TLS) instead of the
+    /// client's own pool (hyper's directly for plain HTTP, else reqwest).
     pub fn set_http_client(&mut self, http: reqwest::Client) {
-        self.http = http;
+        self.http = UpstreamHttp::Reqwest(http);
+        self.custom_http = true;
     }
 
     /// The provider's name, as used in errors.
@@ -204,9 +199,9 @@ impl OpenAiCompatClient {
         let response = self
             .send("chat/completions", &request, extra_headers)
             .await?;
-        let headers = response.headers().clone();
-        let chunks = chat_chunks(self.provider.clone(), Box::pin(response.bytes_stream()));
-        Ok((headers, ChatStream::new(chunks)))
+        let (parts, body) = response.into_parts();
+        let chunks = chat_chunks(self.provider.clone(), body.into_data_stream());
+        Ok((parts.headers, ChatStream::new(chunks)))
     }
 
     async fn post_json<B: serde::Serialize, T: DeserializeOwned>(
@@ -217,11 +212,13 @@ impl OpenAiCompatClient {
     ) -> Result<UpstreamReply<T>, GatewayError> {
         let read = async {
             let response = self.send_inner(path, body, extra_headers).await?;
-            let headers = response.headers().clone();
-            let bytes = response
-                .bytes()
+            let (parts, body) = response.into_parts();
+            let headers = parts.headers;
+            let bytes = body
+                .collect()
                 .await
-                .map_err(|e| self.connection_error(&e))?;
+                .map_err(|e| self.connection_error(&*e))?
+                .to_bytes();
             match serde_json::from_slice::<T>(&bytes) {
                 Ok(body) => Ok(UpstreamReply { body, headers }),
                 Err(e) => Err(GatewayError::MalformedResponse {
@@ -239,7 +236,7 @@ impl OpenAiCompatClient {
         path: &str,
         body: &B,
         extra_headers: Option<HeaderMap>,
-    ) -> Result<reqwest::Response, GatewayError> {
+    ) -> Result<http::Response<ResponseBody>, GatewayError> {
         self.with_timeout(self.send_inner(path, body, extra_headers))
             .await
     }
@@ -266,7 +263,7 @@ impl OpenAiCompatClient {
         path: &str,
         body: &B,
         extra_headers: Option<HeaderMap>,
-    ) -> Result<reqwest::Response, GatewayError> {
+    ) -> Result<http::Response<ResponseBody>, GatewayError> {
         let body = serde_json::to_vec(body).map_err(|e| GatewayError::MalformedResponse {
             provider: self.provider.to_string(),
             message: format!("could not encode the request: {e}"),
@@ -276,30 +273,29 @@ impl OpenAiCompatClient {
         if let Some(extra) = extra_headers {
             headers.extend(extra);
         }
-        let request = match self.urls.as_deref().and_then(|urls| urls.get(path)) {
-            Some(url) => self.http.post(url.clone()),
-            None => self.http.post(format!("{}/{path}", self.base_url)),
-        };
-        let response = request
-            .headers(headers)
-            .body(body)
-            .send()
+        let url = self.urls.as_deref().and_then(|urls| urls.get(path));
+        let response = self
+            .http
+            .post(url, || format!("{}/{path}", self.base_url), headers, body)
             .await
-            .map_err(|e| self.connection_error(&e))?;
+            .map_err(|e| self.connection_error(&*e))?;
         if response.status().is_success() {
             return Ok(response);
         }
         Err(self.upstream_error(response).await)
     }
 
-    fn connection_error(&self, e: &reqwest::Error) -> GatewayError {
+    fn connection_error(&self, e: &(dyn std::error::Error + 'static)) -> GatewayError {
         super::kit::connection_error(&self.provider, e)
     }
 
-    async fn upstream_error(&self, response: reqwest::Response) -> GatewayError {
+    async fn upstream_error(&self, response: http::Response<ResponseBody>) -> GatewayError {
         let status = response.status().as_u16();
         let retry_after = retry_after(response.headers());
-        let bytes = response.bytes().await.unwrap_or_default();
+        let bytes = match response.into_body().collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(_) => Bytes::new(),
+        };
         GatewayError::Upstream {
             provider: self.provider.to_string(),
             status,
@@ -369,14 +365,15 @@ struct ChunkReader<S> {
     done: bool,
 }
 
-/// Turns an SSE body into chat chunks. The stream must end with
+/// Turns an SSE body into chat chunks, each kept as its bytes with the few
+/// facts a scan reads (see [`StreamChunk`]). The stream must end with
 /// `data: [DONE]`; ending without it is reported as an interruption.
 fn chat_chunks<S>(
     provider: Arc<str>,
     body: S,
-) -> impl Stream<Item = Result<ChatChunk, GatewayError>> + Send
+) -> impl Stream<Item = Result<StreamChunk, GatewayError>> + Send
 where
-    S: Stream<Item = Result<Bytes, reqwest::Error>> + Send + Unpin + 'static,
+    S: Stream<Item = Result<Bytes, HttpError>> + Send + Unpin + 'static,
 {
     let reader = ChunkReader {
         body,
@@ -427,15 +424,9 @@ impl<S> ChunkReader<S> {
         }
     }
 
-    fn decode(&mut self, data: Bytes) -> Result<ChatChunk, GatewayError> {
-        match ChatChunk::from_json_bytes(data.clone()) {
-            Ok(chunk)
-                if chunk.choices.is_empty()
-                    && chunk.usage.is_none()
-                    && chunk.extra.contains_key("error") =>
-            {
-                Err(self.interrupted(error_message(&data)))
-            }
+    fn decode(&mut self, data: Bytes) -> Result<StreamChunk, GatewayError> {
+        match StreamChunk::from_json_bytes(data.clone()) {
+            Ok(chunk) if chunk.is_error() => Err(self.interrupted(error_message(&data))),
             Ok(chunk) => {
                 self.chunks += 1;
                 Ok(chunk)

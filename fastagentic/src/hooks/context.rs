@@ -7,6 +7,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::HookEvent;
+use super::lazy_json::LazyJson;
 use crate::gateway::CallContext;
 use crate::llm::{Extra, Message, Usage};
 
@@ -24,7 +25,9 @@ pub struct ErrorInfo {
 /// Everything a hook can read about the moment it runs.
 ///
 /// Fields not relevant to an event are empty: `usage` is filled for
-/// `on_llm_end`, `request` for `on_request` and `on_llm_start`, and so on.
+/// `on_llm_end`, [`request`](Self::request) for `on_request` and
+/// `on_llm_start`, and so on. The request and response as JSON are built
+/// only when a hook reads them.
 #[derive(Clone, Debug)]
 pub struct HookContext {
     /// The event being handled.
@@ -35,10 +38,10 @@ pub struct HookContext {
     pub endpoint: String,
     /// The user the request runs as, if known.
     pub user_id: Option<String>,
-    /// The endpoint's input (`on_request`) or the chat request (`on_llm_start`, `on_llm_end`), as JSON.
-    pub request: Option<Value>,
-    /// The endpoint's output (`on_response`) or the chat response (`on_llm_end`), as JSON.
-    pub response: Option<Value>,
+    /// See [`request`](Self::request).
+    request: LazyJson,
+    /// See [`response`](Self::response).
+    response: LazyJson,
     /// The chat messages of the LLM call.
     pub messages: Vec<Message>,
     /// The model asked for (`on_llm_start`) or that answered (`on_llm_end`).
@@ -77,8 +80,8 @@ impl HookContext {
             run_id,
             endpoint: endpoint.into(),
             user_id: None,
-            request: None,
-            response: None,
+            request: LazyJson::default(),
+            response: LazyJson::default(),
             messages: Vec::new(),
             model: None,
             usage: Usage::default(),
@@ -90,6 +93,75 @@ impl HookContext {
             next_delay: None,
             duration: None,
         }
+    }
+
+    /// The endpoint's input (`on_request`) or the chat request
+    /// (`on_llm_start`), as JSON; built when first read.
+    pub fn request(&self) -> Option<&Value> {
+        self.request.get()
+    }
+
+    /// The endpoint's output (`on_response`) or the chat response
+    /// (`on_llm_end`; for a stream `{"model", "text"}`), as JSON; built when
+    /// first read.
+    pub fn response(&self) -> Option<&Value> {
+        self.response.get()
+    }
+
+    /// Sets what [`request`](Self::request) returns (hooks change it by
+    /// returning [`HookResult::Modify`](super::HookResult::Modify)).
+    pub fn set_request(&mut self, request: Option<Value>) {
+        self.request.set(request);
+    }
+
+    /// Sets what [`response`](Self::response) returns.
+    pub fn set_response(&mut self, response: Option<Value>) {
+        self.response.set(response);
+    }
+
+    /// Makes [`request`](Self::request) build its value with `build` when
+    /// first read.
+    pub(crate) fn set_request_with(
+        &mut self,
+        build: impl Fn() -> Option<Value> + Send + Sync + 'static,
+    ) {
+        self.request = LazyJson::lazy(build);
+    }
+
+    /// Makes [`response`](Self::response) build its value with `build`
+    /// when first read.
+    pub(crate) fn set_response_with(
+        &mut self,
+        build: impl Fn() -> Option<Value> + Send + Sync + 'static,
+    ) {
+        self.response = LazyJson::lazy(build);
+    }
+
+    /// A hook's `Modify` of the request or response (for `event`).
+    pub(crate) fn modify(&mut self, value: Value) {
+        match self.event {
+            HookEvent::OnResponse => self.response.replace(value),
+            _ => self.request.replace(value),
+        }
+    }
+
+    /// The request a hook replaced, if one did.
+    pub(crate) fn replaced_request(&mut self) -> Option<Value> {
+        if self.request.replaced() {
+            self.request.take()
+        } else {
+            None
+        }
+    }
+
+    /// Takes the request out.
+    pub(crate) fn take_request(&mut self) -> Option<Value> {
+        self.request.take()
+    }
+
+    /// Takes the response out.
+    pub(crate) fn take_response(&mut self) -> Option<Value> {
+        self.response.take()
     }
 
     /// A context for `event` during an LLM call: its run, endpoint, user

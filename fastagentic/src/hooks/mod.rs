@@ -14,6 +14,7 @@
 mod context;
 mod event;
 mod hook;
+mod lazy_json;
 mod registration;
 mod result;
 mod runner;

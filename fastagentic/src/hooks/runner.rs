@@ -60,8 +60,8 @@ impl HookSet {
     }
 
     /// Runs `event`'s hooks in order on `ctx`, applying their decisions:
-    /// `Modify` replaces `ctx.request` (`on_request`, `on_llm_start`) or
-    /// `ctx.response` (`on_response`), `SetUser` sets `ctx.user_id`,
+    /// `Modify` replaces the request (`on_request`, `on_llm_start`) or
+    /// the response (`on_response`), `SetUser` sets `ctx.user_id`,
     /// `SetRequestMetadata` adds to `ctx.request_metadata`, `Skip`
     /// ends the chain, `Reject` ends it with an error. Panics and errors of a
     /// hook are logged and passed over.
@@ -98,8 +98,9 @@ impl HookSet {
                     std::sync::Arc::make_mut(&mut ctx.request_metadata).extend(entries);
                 }
                 HookResult::Modify(value) => match event {
-                    HookEvent::OnRequest | HookEvent::OnLlmStart => ctx.request = Some(value),
-                    HookEvent::OnResponse => ctx.response = Some(value),
+                    HookEvent::OnRequest | HookEvent::OnLlmStart | HookEvent::OnResponse => {
+                        ctx.modify(value)
+                    }
                     _ => {
                         tracing::warn!(hook = %entry.name(), %event, "HookResult::Modify has no effect on this event")
                     }

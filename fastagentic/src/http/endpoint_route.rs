@@ -98,7 +98,7 @@ async fn run(
         }
         if runtime.hooks.has(HookEvent::OnRequest) {
             let mut ctx = HookContext::new(HookEvent::OnRequest, run_id, &*runtime.name);
-            ctx.request = Some(value);
+            ctx.set_request(Some(value));
             if let Some(metadata) = &request_metadata {
                 ctx.request_metadata = metadata.clone();
             }
@@ -110,11 +110,11 @@ async fn run(
                     AgentError::new(r.status, "rejected", r.message)
                         .with_details(serde_json::json!({"hook": r.hook}))
                 })?;
+            value = ctx.take_request().unwrap_or(Value::Null);
             user_id = ctx.user_id;
             if !ctx.request_metadata.is_empty() {
                 request_metadata = Some(ctx.request_metadata);
             }
-            value = ctx.request.unwrap_or(Value::Null);
         }
         InputBody::Json(value)
     } else {
@@ -158,7 +158,7 @@ async fn run(
                 if let Some(metadata) = request_metadata {
                     ctx.request_metadata = metadata;
                 }
-                ctx.response = Some(output.to_json_value().map_err(AgentError::internal)?);
+                ctx.set_response(Some(output.to_json_value().map_err(AgentError::internal)?));
                 runtime
                     .hooks
                     .run(HookEvent::OnResponse, &mut ctx)
@@ -167,7 +167,7 @@ async fn run(
                         AgentError::new(r.status, "rejected", r.message)
                             .with_details(serde_json::json!({"hook": r.hook}))
                     })?;
-                serde_json::to_vec(&ctx.response.unwrap_or(Value::Null))
+                serde_json::to_vec(&ctx.take_response().unwrap_or(Value::Null))
                     .map_err(AgentError::internal)?
             } else {
                 output.to_json_bytes().map_err(AgentError::internal)?

@@ -126,17 +126,28 @@ impl LlmClient {
                         .filter_map(|c| c.finish_reason.as_deref()),
                     response.usage.as_ref(),
                 );
-                if let Some(messages) = messages {
-                    let mut ctx = self.context(HookEvent::OnLlmEnd);
-                    ctx.duration = Some(telemetry.elapsed());
-                    ctx.messages = messages;
-                    ctx.model = Some(model);
-                    ctx.usage = response.usage.clone().unwrap_or_default();
-                    // Lent to the hooks (they only read it) and taken back: no copy.
-                    ctx.metadata = std::mem::take(&mut response.gateway_metadata);
-                    ctx.response = serde_json::to_value(&response).ok();
-                    response.gateway_metadata = self.run_end(ctx).await.metadata;
-                }
+                let Some(messages) = messages else {
+                    return Ok(response);
+                };
+                let mut ctx = self.context(HookEvent::OnLlmEnd);
+                ctx.duration = Some(telemetry.elapsed());
+                ctx.messages = messages;
+                ctx.model = Some(model);
+                ctx.usage = response.usage.clone().unwrap_or_default();
+                // Lent to the hooks (they only read them) and taken back:
+                // no copy; the response as JSON only if a hook reads it.
+                let metadata = std::mem::take(&mut response.gateway_metadata);
+                ctx.metadata = metadata;
+                let shared = Arc::new(response);
+                let lent = shared.clone();
+                ctx.set_response_with(move || serde_json::to_value(&*lent).ok());
+                let mut ended = self.run_end(ctx).await;
+                let metadata = std::mem::take(&mut ended.metadata);
+                drop(ended);
+                // A hook that kept a clone of its context keeps the response
+                // alive too: then it is copied.
+                let mut response = Arc::try_unwrap(shared).unwrap_or_else(|kept| (*kept).clone());
+                response.gateway_metadata = metadata;
                 Ok(response)
             }
             Err(error) => {
@@ -188,14 +199,16 @@ impl LlmClient {
             }
             match o.upstream.next().await {
                 Some(Ok(mut chunk)) => {
-                    if !chunk.model.is_empty() && o.model != chunk.model {
-                        o.model.clone_from(&chunk.model);
+                    // The chunk's facts, read without parsing it: it passes
+                    // on as the upstream's bytes.
+                    let model = chunk.model();
+                    if !model.is_empty() && o.model != model {
+                        o.model = model.to_owned();
                     }
-                    if let Some(usage) = chunk.usage.as_mut() {
-                        if usage.cost.is_none() {
-                            usage.cost = o.client.prices.cost(&o.model, usage);
-                        }
-                        o.usage = Some(usage.clone());
+                    if chunk.usage().is_some() {
+                        let prices = &o.client.prices;
+                        chunk.fill_cost(|usage| prices.cost(&o.model, usage));
+                        o.usage = chunk.usage().cloned();
                     }
                     if o.messages.is_some() {
                         o.text.push_str(chunk.delta_text());
@@ -268,16 +281,21 @@ impl LlmClient {
         let mut ctx = self.context(HookEvent::OnLlmStart);
         ctx.model = Some(request.model.clone());
         ctx.messages = request.messages.clone();
-        let original = serde_json::to_value(&request).ok();
-        ctx.request = original.clone();
+        // The request as JSON only if a hook reads it.
+        let shared = Arc::new(request);
+        let lent = shared.clone();
+        ctx.set_request_with(move || serde_json::to_value(&*lent).ok());
         if let Err(rejection) = self.hooks.run(HookEvent::OnLlmStart, &mut ctx).await {
             return Err(GatewayError::Rejected {
                 status: rejection.status,
                 message: rejection.message,
             });
         }
-        match ctx.request {
-            Some(changed) if Some(&changed) != original.as_ref() => serde_json::from_value(changed).map_err(|e| {
+        let changed = ctx.replaced_request();
+        drop(ctx);
+        let request = Arc::try_unwrap(shared).unwrap_or_else(|kept| (*kept).clone());
+        match changed {
+            Some(changed) if serde_json::to_value(&request).ok().as_ref() != Some(&changed) => serde_json::from_value(changed).map_err(|e| {
                 GatewayError::config(self.gateway.name(), format!("an on_llm_start hook returned a request that is not a chat request: {e}"))
             }),
             _ => Ok(request),
@@ -416,8 +434,8 @@ impl Observed {
             .fill_cost(&self.model, &mut usage, &mut metadata);
         ctx.usage = usage;
         ctx.metadata = metadata;
-        ctx.response =
-            Some(serde_json::json!({"model": self.model, "text": std::mem::take(&mut self.text)}));
+        let (model, text) = (self.model.clone(), std::mem::take(&mut self.text));
+        ctx.set_response_with(move || Some(serde_json::json!({"model": model, "text": text})));
         self.client.run_end(ctx).await;
     }
 }

@@ -5,11 +5,13 @@
 //! request or response passes through FastAgentic untouched.
 
 mod chat;
+mod chunk_scan;
 mod client;
 mod embedding;
 mod message;
 mod pricing;
 mod stream;
+mod stream_chunk;
 mod usage;
 
 pub use chat::{ChatRequest, ChatResponse, Choice};
@@ -18,6 +20,7 @@ pub use embedding::{Embedding, EmbeddingRequest, EmbeddingResponse};
 pub use message::{Content, FunctionCall, Message, Role, ToolCall};
 pub use pricing::{ModelPrice, PriceTable};
 pub use stream::{ChatChunk, ChatStream, ChunkChoice, Delta};
+pub use stream_chunk::StreamChunk;
 pub use usage::Usage;
 
 /// Unknown JSON fields kept as they came.

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use futures_util::Stream;
 use serde::{Deserialize, Serialize};
 
-use super::{Extra, Role, Usage};
+use super::{Extra, Role, StreamChunk, Usage};
 use crate::gateway::GatewayError;
 
 /// What one chunk adds to a choice.
@@ -129,10 +129,13 @@ impl ChatChunk {
     }
 }
 
-type ChunkStream = Pin<Box<dyn Stream<Item = Result<ChatChunk, GatewayError>> + Send>>;
+type ChunkStream = Pin<Box<dyn Stream<Item = Result<StreamChunk, GatewayError>> + Send>>;
 
 /// A streamed chat completion: a stream of chunks, plus what the gateway
 /// learned when the stream opened (see [`ChatResponse::gateway_metadata`](super::ChatResponse::gateway_metadata)).
+///
+/// Its items are [`StreamChunk`]s: an upstream's chunk stays its bytes
+/// until something reads a field (it dereferences to a [`ChatChunk`]).
 ///
 /// A failure before the first chunk is returned by `chat_stream` itself; a
 /// failure after it arrives as an `Err` item ([`GatewayError::StreamInterrupted`]).
@@ -143,15 +146,25 @@ pub struct ChatStream {
 }
 
 impl ChatStream {
-    /// Wraps a stream of chunks.
-    pub fn new<S>(chunks: S) -> Self
+    /// Wraps a stream of chunks: [`ChatChunk`]s or [`StreamChunk`]s.
+    pub fn new<S, C>(chunks: S) -> Self
     where
-        S: Stream<Item = Result<ChatChunk, GatewayError>> + Send + 'static,
+        S: Stream<Item = Result<C, GatewayError>> + Send + 'static,
+        C: Into<StreamChunk> + 'static,
     {
         Self {
-            chunks: Box::pin(chunks),
+            chunks: Box::pin(futures_util::StreamExt::map(chunks, |item| {
+                item.map(Into::into)
+            })),
             gateway_metadata: Extra::new(),
         }
+    }
+
+    /// A stream with no chunks.
+    pub fn empty() -> Self {
+        Self::new(futures_util::stream::empty::<
+            Result<StreamChunk, GatewayError>,
+        >())
     }
 
     /// Adds a section of gateway metadata.
@@ -170,7 +183,7 @@ impl std::fmt::Debug for ChatStream {
 }
 
 impl Stream for ChatStream {
-    type Item = Result<ChatChunk, GatewayError>;
+    type Item = Result<StreamChunk, GatewayError>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         self.chunks.as_mut().poll_next(cx)

@@ -404,11 +404,10 @@ impl<G: LlmGateway> Strategy for RateLimiter<G> {
                     // A stream's usage comes with its last chunk.
                     let metadata = std::mem::take(&mut upstream.gateway_metadata);
                     let limiter = self.limiter.clone();
-                    let chunks =
-                        std::mem::replace(upstream, ChatStream::new(futures_util::stream::empty()));
+                    let chunks = std::mem::replace(upstream, ChatStream::empty());
                     let mut counted = ChatStream::new(chunks.inspect(move |item| {
                         if let Ok(chunk) = item {
-                            limiter.charge(chunk.usage.as_ref());
+                            limiter.charge(chunk.usage());
                         }
                     }));
                     counted.gateway_metadata = metadata;

@@ -9,7 +9,7 @@ async fn log_tokens(ctx: &HookContext) {
 
 #[hook("on_request")]
 async fn guard(ctx: &HookContext) -> HookResult {
-    match &ctx.request {
+    match ctx.request() {
         Some(request) if request["text"] == "forbidden" => HookResult::reject("not allowed"),
         _ => HookResult::Proceed,
     }

@@ -289,10 +289,7 @@ impl<G: LlmGateway> SemanticCache<G> {
             Answer::Chat(response) => keeper.keep(CachedAnswer::Chat(response.clone())).await,
             Answer::Embed(response) => keeper.keep(CachedAnswer::Embed(response.clone())).await,
             Answer::Stream(stream) => {
-                let upstream = std::mem::replace(
-                    stream,
-                    crate::ChatStream::new(futures_util::stream::empty()),
-                );
+                let upstream = std::mem::replace(stream, crate::ChatStream::empty());
                 *stream = gather(upstream, move |response| {
                     // The stream has ended: store off its task.
                     if let Ok(runtime) = tokio::runtime::Handle::try_current() {

@@ -55,10 +55,13 @@ pub fn explain_upstream(error: GatewayError, explain: impl FnOnce(&mut Failure))
     }
 }
 
-/// The error for a request that could not reach `provider`: reqwest's
-/// message with each underlying cause after it. reqwest's `Display` carries
-/// the URL, never headers, so no key leaks here.
-pub fn connection_error(provider: &str, error: &reqwest::Error) -> crate::GatewayError {
+/// The error for a request that could not reach `provider`: the HTTP
+/// client's message (reqwest's or hyper's) with each underlying cause after
+/// it. Neither client's `Display` carries headers, so no key leaks here.
+pub fn connection_error(
+    provider: &str,
+    error: &(dyn std::error::Error + 'static),
+) -> crate::GatewayError {
     let mut message = error.to_string();
     let mut source = std::error::Error::source(error);
     while let Some(inner) = source {

@@ -129,7 +129,7 @@ pub(crate) fn trace_started(ctx: &HookContext, environment: Option<&str>) -> Env
             timestamp: Some(rfc3339(now)),
             name: ctx.endpoint.clone(),
             user_id: ctx.user_id.clone(),
-            input: ctx.request.clone(),
+            input: ctx.request().cloned(),
             output: None,
             environment: environment.map(str::to_owned),
         }),
@@ -148,7 +148,7 @@ pub(crate) fn trace_answered(ctx: &HookContext, environment: Option<&str>) -> En
             name: ctx.endpoint.clone(),
             user_id: ctx.user_id.clone(),
             input: None,
-            output: ctx.response.clone(),
+            output: ctx.response().cloned(),
             environment: environment.map(str::to_owned),
         }),
     )
@@ -177,7 +177,7 @@ pub(crate) fn generation(ctx: &HookContext, environment: Option<&str>) -> Envelo
             end_time: rfc3339(end),
             model,
             input: serde_json::to_value(&ctx.messages).unwrap_or(Value::Null),
-            output: ctx.response.as_ref().map(answer),
+            output: ctx.response().map(answer),
             usage_details: UsageDetails {
                 input: usage.input_tokens,
                 output: usage.output_tokens,
@@ -268,8 +268,9 @@ mod tests {
         ctx.model = Some("gpt-4o-mini".to_owned());
         ctx.usage = Usage::new(5, 7);
         ctx.duration = Some(Duration::from_millis(1500));
-        ctx.response =
-            Some(json!({"choices": [{"message": {"role": "assistant", "content": "hi"}}]}));
+        ctx.set_response(Some(
+            json!({"choices": [{"message": {"role": "assistant", "content": "hi"}}]}),
+        ));
         let event = serde_json::to_value(generation(&ctx, None)).unwrap();
         let body = &event["body"];
         let start = humantime::parse_rfc3339(body["startTime"].as_str().unwrap()).unwrap();
