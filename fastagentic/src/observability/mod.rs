@@ -62,6 +62,7 @@
     allow(rustdoc::broken_intra_doc_links)
 )]
 
+pub(crate) mod call_log;
 mod gateway_trees;
 pub mod gen_ai;
 mod histogram;
@@ -83,6 +84,7 @@ pub use langfuse::{DEFAULT_HOST as LANGFUSE_DEFAULT_HOST, LangfuseConfigError, L
 #[cfg(feature = "otlp")]
 pub use otlp::{Telemetry, TelemetryError, TelemetryGuard};
 
+pub(crate) use gateway_trees::{GatewayTrees, TreeReport};
 pub(crate) use llm_call::LlmCall;
 pub(crate) use metrics::{EndpointMetrics, Metrics};
 pub(crate) use prometheus::metrics_response;
