@@ -13,6 +13,8 @@ pub mod sse;
 mod documentation {
     #[doc = include_str!("../../docs/caching.md")]
     struct Caching;
+    #[doc = include_str!("../../docs/dashboard.md")]
+    struct Dashboard;
     #[doc = include_str!("../../docs/litellm.md")]
     struct LiteLlm;
     #[doc = include_str!("../../docs/observability.md")]

@@ -51,6 +51,11 @@
 //! Circuit states come from every circuit breaker in the app's gateway
 //! trees (the default gateway's and each endpoint's own), wherever it sits.
 //!
+//! ## The dashboard
+//! [`App::dashboard`](crate::App::dashboard) shows the same metrics and a
+//! log of recent calls as a live page (see [`dashboard`](crate::dashboard)).
+//! The log is kept only when the app has a dashboard.
+//!
 //! ## Langfuse
 //! [`LangfuseHook`] sends each request as a Langfuse trace and each LLM
 //! call as a generation in it, batched, from a background task (feature

@@ -265,3 +265,161 @@ impl Totals {
         &mut self.targets[index]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::gateway::CallContext;
+    use crate::llm::{Extra, Message, Usage};
+    use crate::observability::metrics::Operation;
+
+    fn facts(section: serde_json::Value) -> Extra {
+        let mut extra = Extra::new();
+        extra.insert(crate::reliability::METADATA_KEY.to_owned(), section);
+        extra
+    }
+
+    fn call(log: &Arc<CallLog>, user: Option<&str>, model: &str, prompt: &str) -> PendingCall {
+        let call = CallContext::detached().with_user(user.map(Into::into));
+        PendingCall::begin(
+            log.clone(),
+            Arc::from("ask"),
+            &call,
+            Operation::Chat,
+            model,
+            &[Message::user(prompt)],
+        )
+    }
+
+    fn answered(pending: PendingCall, ms: u64, cost: f64, section: serde_json::Value) {
+        let mut usage = Usage::new(10, 5);
+        usage.cost = Some(cost);
+        pending.end(
+            Duration::from_millis(ms),
+            Ending::Answered {
+                model: "m",
+                usage: Some(&usage),
+                facts: &facts(section),
+                text: Some("the answer, token=abcdef123456"),
+            },
+        );
+    }
+
+    #[test]
+    fn a_fallback_a_hit_and_a_failure_are_recorded_with_their_route_and_cost() {
+        let log = Arc::new(CallLog::new(10, false));
+        answered(
+            call(&log, Some("alice"), "primary", "hi"),
+            120,
+            0.002,
+            json!({"target_index": 1, "model": "backup", "attempts": 2,
+                   "failed": [{"target_index": 0, "model": "primary", "error": "upstream_error", "status": 503}]}),
+        );
+        answered(
+            call(&log, Some("alice"), "m", "hi"),
+            3,
+            0.0,
+            json!({"cache_status": "HIT", "cache_age_ms": 5, "saved_cost": 0.002}),
+        );
+        answered(
+            call(&log, None, "m", "hi"),
+            3,
+            0.004,
+            json!({"cache_status": "SEMANTIC HIT"}),
+        );
+        call(&log, Some("bob"), "m", "hi").end(
+            Duration::from_millis(50),
+            Ending::Failed {
+                kind: "rate_limited",
+                status: Some(429),
+            },
+        );
+        log.read(0, |view| {
+            assert_eq!(view.latest, 4);
+            let [fallback, hit, semantic, failed] = view.calls.as_slice() else {
+                panic!("four calls");
+            };
+            assert_eq!(fallback.route, "targets[1]");
+            assert_eq!(fallback.answered_by.as_deref(), Some("backup"));
+            assert_eq!(fallback.attempts, 2);
+            assert_eq!(fallback.passed_over[0].path, "targets[0]");
+            assert_eq!(fallback.passed_over[0].status, Some(503));
+            assert_eq!(fallback.prompt, None, "prompts are off");
+            assert_eq!(fallback.answer, None);
+            assert!(hit.cache_hit() && hit.cost_usd == 0.0 && hit.saved_usd == 0.002);
+            assert!(
+                semantic.cache_hit() && semantic.cost_usd == 0.0 && semantic.saved_usd == 0.004
+            );
+            assert_eq!(failed.status, "rate_limited");
+            assert_eq!(failed.upstream_status, Some(429));
+
+            let totals = view.totals;
+            assert_eq!((totals.calls, totals.errors), (4, 1));
+            assert!((totals.cost_usd - 0.002).abs() < 1e-12);
+            assert!((totals.saved_usd - 0.006).abs() < 1e-12);
+            assert_eq!(totals.cache.exact.hits, 1);
+            assert_eq!(totals.cache.semantic.hits, 1);
+            assert_eq!(totals.errors_by_type.0, [("rate_limited".to_owned(), 1)]);
+            assert_eq!(totals.cost_by_user.0[0], ("alice".to_owned(), 0.002));
+            let target = |path: &str| totals.targets.iter().find(|t| t.path == path).unwrap();
+            assert_eq!(
+                (target("targets[0]").answered, target("targets[0]").failed),
+                (0, 1)
+            );
+            assert_eq!(target("targets[1]").answered, 1);
+            assert_eq!((target("").answered, target("").failed), (2, 1));
+
+            let points: u32 = view
+                .series
+                .iter()
+                .flat_map(|b| &b.points)
+                .map(|p| p.calls)
+                .sum();
+            assert_eq!(points, 4);
+        });
+        log.read(3, |view| {
+            assert_eq!(view.calls.len(), 1, "only the newer calls")
+        });
+    }
+
+    #[test]
+    fn the_ring_keeps_the_latest_calls_and_prompts_only_when_shown_masked() {
+        let log = Arc::new(CallLog::new(0, true));
+        assert_eq!(log.capacity(), 10, "clamped to the smallest ring");
+        for i in 0..25 {
+            answered(
+                call(
+                    &log,
+                    None,
+                    &format!("model-{i}"),
+                    "key sk-abcdefghijklmnopqrstu",
+                ),
+                1,
+                0.0,
+                json!({}),
+            );
+        }
+        log.read(0, |view| {
+            assert_eq!(view.calls.len(), 10);
+            assert_eq!(view.calls[0].seq, 16);
+            let record = view.calls[9];
+            assert_eq!(record.prompt.as_deref(), Some("user: key ***"));
+            assert_eq!(record.answer.as_deref(), Some("the answer, token=***"));
+            assert_eq!(view.totals.calls, 25);
+        });
+    }
+
+    #[test]
+    fn labels_are_capped() {
+        let mut counted = Counted::<u64>::default();
+        for i in 0..MAX_KEYS + 50 {
+            counted.add(&format!("user-{i}"), 1);
+        }
+        assert_eq!(counted.0.len(), MAX_KEYS + 1);
+        assert_eq!(counted.0.last().unwrap(), &(OTHER.to_owned(), 50));
+    }
+}
