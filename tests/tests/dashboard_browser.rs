@@ -24,7 +24,10 @@ struct Ask {
     model: String,
     text: String,
     #[serde(default)]
-    #[allow(dead_code)]
+    #[allow(
+        dead_code,
+        reason = "read by the on_request hook, which runs the request as this user"
+    )]
     user: Option<String>,
 }
 

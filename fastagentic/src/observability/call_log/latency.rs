@@ -73,7 +73,8 @@ impl LatencySketch {
     }
 
     /// The `q` quantile (0 to 1) in milliseconds: the middle of the bucket
-    /// it falls in, kept within the minimum and maximum seen. 0 when empty.
+    /// it falls in, kept within the minimum and maximum seen (the maximum
+    /// past the last bucket). 0 when empty.
     pub(crate) fn quantile(&self, q: f64) -> f64 {
         if self.count == 0 {
             return 0.0;
@@ -83,6 +84,9 @@ impl LatencySketch {
         for (slot, count) in self.counts.iter().enumerate() {
             seen += f64::from(*count);
             if seen >= rank {
+                if slot == BUCKETS - 1 {
+                    return self.max_ms; // past the last bound: only the maximum is known
+                }
                 let upper = FIRST_BOUND_MS * GROWTH.powi(slot as i32);
                 let lower = if slot == 0 { 0.0 } else { upper / GROWTH };
                 let middle = (lower + upper) / 2.0;
