@@ -7,9 +7,11 @@
 //!
 //! Local mock providers stand in for OpenAI (no key, no network): answers
 //! take 40 to 400 ms, the primary model fails now and then (the retry and
-//! the fallback take over), questions repeat (the cache answers), four
-//! users share the traffic, and after 150 requests the primary goes down
-//! for good (its circuit breaker opens; the fallback answers everything).
+//! the fallback take over) and refuses a few prompts (errors), questions
+//! repeat (the cache answers), four
+//! users share the traffic, and after 150 requests the small model starts
+//! failing for good: the primary target's circuit breaker opens and the
+//! fallback model answers both endpoints.
 //! `FASTAGENTIC_DEMO_REQUESTS` stops the traffic after that many requests.
 
 use std::time::Duration;
@@ -86,7 +88,7 @@ const QUESTIONS: &[&str] = &[
 ];
 const USERS: &[&str] = &["alice", "bob", "carol", "dave"];
 
-/// After this many requests the primary model goes down for good.
+/// After this many requests the small model goes down for good.
 const PRIMARY_DIES_AFTER: u64 = 150;
 
 #[tokio::main]
@@ -127,41 +129,53 @@ async fn main() -> Result<(), fastagentic::Error> {
         let http = reqwest::Client::new();
         let mut sent = 0u64;
         while limit.is_none_or(|limit| sent < limit) {
-            let (path, model, text, user, failing, delay) = {
+            let (path, model, text, user, failing, refused, delay) = {
                 let mut rng = rand::rng();
                 let report = rng.random_bool(0.25);
+                let question = QUESTIONS.choose(&mut rng).copied().unwrap_or_default();
+                // Some questions come back word for word: the cache answers those.
+                let order = rng.random_range(0..if report { 12 } else { 40 });
                 (
                     if report { "/report" } else { "/support" },
                     if report { "gpt-4o" } else { "gpt-4o-mini" },
-                    QUESTIONS.choose(&mut rng).copied().unwrap_or_default(),
+                    format!("{question} (order {order})"),
                     USERS.choose(&mut rng).copied().unwrap_or_default(),
-                    rng.random_bool(0.08),
+                    rng.random_bool(0.06),
+                    rng.random_bool(0.02),
                     rng.random_range(40..if report { 400 } else { 160 }),
                 )
             };
             if sent == PRIMARY_DIES_AFTER {
-                tracing::info!("the primary model goes down: watch its breaker open");
-                provider.on_model("gpt-4o-mini", MockReply::status(503));
+                tracing::info!("the small model goes down: watch the primary's breaker open");
             }
+            let (answer, usage) = if model == "gpt-4o" {
+                ("The report.", (900, 600))
+            } else {
+                ("Here is how.", (180, 90))
+            };
+            let reply = if model == "gpt-4o-mini" && sent >= PRIMARY_DIES_AFTER {
+                MockReply::status(503)
+            } else {
+                MockReply::text(answer)
+                    .usage(usage.0, usage.1)
+                    .delay(Duration::from_millis(delay))
+            };
+            provider.on_model(model, reply);
+            provider.on_model(
+                "gpt-4.1-mini",
+                MockReply::text("From the fallback.")
+                    .usage(usage.0, usage.1)
+                    .delay(Duration::from_millis(delay / 2 + 20)),
+            );
             if failing {
+                // the next call to this model fails once: a retry answers it
                 provider.push_for_model(model, MockReply::status(503));
             }
-            let answer = if model == "gpt-4o" {
-                "The report."
-            } else {
-                "Here is how."
-            };
-            let usage = if model == "gpt-4o" {
-                (900, 600)
-            } else {
-                (180, 90)
-            };
-            if model == "gpt-4o" || sent < PRIMARY_DIES_AFTER {
+            if refused {
+                // a request the provider refuses: no retry or fallback helps
                 provider.push_for_model(
                     model,
-                    MockReply::text(answer)
-                        .usage(usage.0, usage.1)
-                        .delay(Duration::from_millis(delay)),
+                    MockReply::status(400).message("the prompt was flagged"),
                 );
             }
             let body = serde_json::json!({"text": text, "user": user});

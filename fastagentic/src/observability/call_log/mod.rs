@@ -6,6 +6,7 @@
 //! ([`LlmCall`](super::LlmCall)), and only when the app has a dashboard:
 //! without one, an endpoint holds no log and a call pays one `None` check.
 
+mod capped;
 mod latency;
 mod record;
 mod series;
@@ -19,13 +20,13 @@ use tokio::sync::watch;
 pub(crate) use latency::LatencySketch;
 pub(crate) use record::{CallRecord, Ending, PendingCall, unix_ms};
 use series::Series;
-pub(crate) use series::{BUCKET_SECONDS, BucketView, OTHER};
+pub(crate) use series::{BUCKET_SECONDS, BucketView};
 
 /// The fewest and most calls the ring may hold.
 pub(crate) const CAPACITY_RANGE: std::ops::RangeInclusive<usize> = 10..=10_000;
 
 /// Distinct users, endpoints, models and gateway targets counted in the
-/// totals; more count under [`OTHER`].
+/// totals; more count under [`OTHER`](capped::OTHER).
 pub(crate) const MAX_KEYS: usize = 256;
 
 /// The recent calls and their totals.
@@ -81,7 +82,7 @@ pub(crate) struct StatusCounts {
     pub refreshes: u64,
 }
 
-/// Values per label, at most [`MAX_KEYS`] labels plus [`OTHER`], in the
+/// Values per label, at most [`MAX_KEYS`] labels plus [`OTHER`](capped::OTHER), in the
 /// order they appeared.
 #[derive(Default, Serialize)]
 #[serde(transparent)]
@@ -89,15 +90,11 @@ pub(crate) struct Counted<T>(Vec<(String, T)>);
 
 impl<T: Copy + std::ops::AddAssign + Default> Counted<T> {
     fn add(&mut self, label: &str, value: T) {
-        let label = if self.0.iter().any(|(l, _)| l == label) || self.0.len() < MAX_KEYS {
-            label
-        } else {
-            OTHER
-        };
-        match self.0.iter_mut().find(|(l, _)| l == label) {
-            Some((_, total)) => *total += value,
-            None => self.0.push((label.to_owned(), value)),
-        }
+        let is = |(l, _): &(String, T), label: &str| l == label;
+        capped::entry(&mut self.0, MAX_KEYS, label, is, |l| {
+            (l.to_owned(), T::default())
+        })
+        .1 += value;
     }
 }
 
@@ -231,38 +228,19 @@ impl Totals {
     }
 
     fn target(&mut self, endpoint: &Arc<str>, path: &str) -> &mut TargetCounts {
-        let found = self
-            .targets
-            .iter()
-            .position(|t| *t.endpoint == **endpoint && t.path == path);
-        let index = match found {
-            Some(index) => index,
-            None => {
-                let path = if self.targets.len() >= MAX_KEYS {
-                    OTHER
-                } else {
-                    path
-                };
-                match self
-                    .targets
-                    .iter()
-                    .position(|t| *t.endpoint == **endpoint && t.path == path)
-                {
-                    Some(index) => index,
-                    None => {
-                        self.targets.push(TargetCounts {
-                            endpoint: endpoint.clone(),
-                            path: path.to_owned(),
-                            answered: 0,
-                            failed: 0,
-                            latency: LatencySketch::default(),
-                        });
-                        self.targets.len() - 1
-                    }
-                }
-            }
-        };
-        &mut self.targets[index]
+        capped::entry(
+            &mut self.targets,
+            MAX_KEYS,
+            path,
+            |t, path| *t.endpoint == **endpoint && t.path == path,
+            |path| TargetCounts {
+                endpoint: endpoint.clone(),
+                path: path.to_owned(),
+                answered: 0,
+                failed: 0,
+                latency: LatencySketch::default(),
+            },
+        )
     }
 }
 
@@ -420,6 +398,6 @@ mod tests {
             counted.add(&format!("user-{i}"), 1);
         }
         assert_eq!(counted.0.len(), MAX_KEYS + 1);
-        assert_eq!(counted.0.last().unwrap(), &(OTHER.to_owned(), 50));
+        assert_eq!(counted.0.last().unwrap(), &(capped::OTHER.to_owned(), 50));
     }
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use super::capped::entry;
 use super::latency::LatencySketch;
 use super::record::CallRecord;
 
@@ -18,9 +19,6 @@ pub(crate) const BUCKETS_KEPT: usize = 90;
 pub(crate) const SERIES_PER_BUCKET: usize = 32;
 /// Users per bucket; more count as user `other`.
 pub(crate) const USERS_PER_BUCKET: usize = 32;
-
-/// The label of whatever went past a cap.
-pub(crate) const OTHER: &str = "other";
 
 /// The buckets, oldest first.
 #[derive(Default)]
@@ -99,21 +97,11 @@ impl Series {
         point.saved_usd += record.saved_usd;
         point.latency.observe(record.latency_ms);
         let user = record.user.as_deref().unwrap_or("");
-        let index = match bucket.users.iter().position(|(u, _)| u == user) {
-            Some(index) => index,
-            None if bucket.users.len() < USERS_PER_BUCKET => {
-                bucket.users.push((user.to_owned(), 0.0));
-                bucket.users.len() - 1
-            }
-            None => match bucket.users.iter().position(|(u, _)| u == OTHER) {
-                Some(index) => index,
-                None => {
-                    bucket.users.push((OTHER.to_owned(), 0.0));
-                    bucket.users.len() - 1
-                }
-            },
-        };
-        bucket.users[index].1 += record.cost_usd;
+        let is = |(u, _): &(String, f64), user: &str| u == user;
+        entry(&mut bucket.users, USERS_PER_BUCKET, user, is, |u| {
+            (u.to_owned(), 0.0)
+        })
+        .1 += record.cost_usd;
     }
 
     /// The bucket starting at `start_ms`, created (and the oldest dropped)
@@ -185,41 +173,22 @@ impl Series {
 
 impl Bucket {
     fn point(&mut self, endpoint: &Arc<str>, model: &str) -> &mut Point {
-        let found = self
-            .points
-            .iter()
-            .position(|p| *p.endpoint == **endpoint && p.model == model);
-        let index = match found {
-            Some(index) => index,
-            None => {
-                let model = if self.points.len() >= SERIES_PER_BUCKET {
-                    OTHER
-                } else {
-                    model
-                };
-                match self
-                    .points
-                    .iter()
-                    .position(|p| *p.endpoint == **endpoint && p.model == model)
-                {
-                    Some(index) => index,
-                    None => {
-                        self.points.push(Point {
-                            endpoint: endpoint.clone(),
-                            model: model.to_owned(),
-                            calls: 0,
-                            errors: 0,
-                            retries: 0,
-                            fallbacks: 0,
-                            cost_usd: 0.0,
-                            saved_usd: 0.0,
-                            latency: LatencySketch::default(),
-                        });
-                        self.points.len() - 1
-                    }
-                }
-            }
-        };
-        &mut self.points[index]
+        entry(
+            &mut self.points,
+            SERIES_PER_BUCKET,
+            model,
+            |p, model| *p.endpoint == **endpoint && p.model == model,
+            |model| Point {
+                endpoint: endpoint.clone(),
+                model: model.to_owned(),
+                calls: 0,
+                errors: 0,
+                retries: 0,
+                fallbacks: 0,
+                cost_usd: 0.0,
+                saved_usd: 0.0,
+                latency: LatencySketch::default(),
+            },
+        )
     }
 }
