@@ -11,6 +11,9 @@ use sha2::{Digest, Sha256};
 use crate::error::Error;
 use crate::secret::Secret;
 
+/// Tokens shorter than this draw a warning at start-up.
+const MIN_TOKEN_CHARS: usize = 16;
+
 /// The session cookie's name.
 pub(crate) const COOKIE: &str = "fastagentic_dashboard";
 
@@ -36,7 +39,14 @@ impl Access {
     pub(crate) fn new(token: Option<Secret>, bound: Option<SocketAddr>) -> Result<Self, Error> {
         let token = token.filter(|t| !t.expose().trim().is_empty());
         match (token, bound) {
-            (Some(token), _) => Ok(Access::Token(TokenGate::new(&token))),
+            (Some(token), _) => {
+                if token.expose().chars().count() < MIN_TOKEN_CHARS {
+                    tracing::warn!(
+                        "the dashboard's token is shorter than {MIN_TOKEN_CHARS} characters: anyone who can reach the app may guess it"
+                    );
+                }
+                Ok(Access::Token(TokenGate::new(&token)))
+            }
             (None, Some(addr)) if addr.ip().is_loopback() => Ok(Access::Open),
             (None, bound) => Err(Error::Dashboard {
                 message: format!(

@@ -192,3 +192,73 @@ impl Bucket {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(time_ms: u64, model: &str, user: &str) -> CallRecord {
+        CallRecord {
+            seq: 0,
+            time_ms,
+            endpoint: Arc::from("e"),
+            operation: "chat",
+            model: model.to_owned(),
+            answered_by: None,
+            route: String::new(),
+            attempts: 2,
+            passed_over: Vec::new(),
+            status: "ok",
+            upstream_status: None,
+            latency_ms: 10.0,
+            input_tokens: 0,
+            output_tokens: 0,
+            cost_usd: 0.5,
+            saved_usd: 0.0,
+            cache: None,
+            user: Some(user.to_owned()),
+            prompt: None,
+            answer: None,
+        }
+    }
+
+    #[test]
+    fn buckets_stay_in_time_order_and_old_ones_fall_off() {
+        let mut series = Series::default();
+        let second = 1_000;
+        series.add(&record(100 * second, "m", "u"));
+        series.add(&record(80 * second, "m", "u")); // ended late, started earlier
+        series.add(&record(105 * second, "m", "u"));
+        let starts: Vec<u64> = series.view().iter().map(|b| b.t).collect();
+        assert_eq!(starts, [80 * second, 100 * second]);
+        assert_eq!(series.view()[1].points[0].calls, 2);
+        assert_eq!(series.view()[1].points[0].retries, 2);
+        for i in 0..200 {
+            series.add(&record((200 + i * BUCKET_SECONDS) * second, "m", "u"));
+        }
+        let view = series.view();
+        assert_eq!(view.len(), BUCKETS_KEPT);
+        assert!(view.windows(2).all(|w| w[0].t < w[1].t));
+        // A call older than every bucket kept is left out.
+        series.add(&record(0, "m", "u"));
+        assert_eq!(series.view().len(), BUCKETS_KEPT);
+        assert!(series.view()[0].t > 0);
+    }
+
+    #[test]
+    fn a_bucket_caps_its_series_and_users() {
+        let mut series = Series::default();
+        for i in 0..SERIES_PER_BUCKET + 10 {
+            series.add(&record(5_000, &format!("model-{i}"), &format!("user-{i}")));
+        }
+        let view = series.view();
+        let bucket = &view[0];
+        assert_eq!(bucket.points.len(), SERIES_PER_BUCKET + 1);
+        assert_eq!(
+            bucket.points.last().map(|p| (p.model, p.calls)),
+            Some(("other", 10))
+        );
+        assert_eq!(bucket.users.len(), USERS_PER_BUCKET + 1);
+        assert_eq!(bucket.users.last().map(|u| u.user), Some("other"));
+    }
+}
