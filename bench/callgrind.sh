@@ -6,7 +6,8 @@
 #                       portkey-inprocess-fallback|portkey-inprocess-loadbalance|
 #                       portkey-inprocess-cache-hit] [REQUESTS] [SERVER FLAGS]
 #
-# Server flags for FastAgentic: --no-hooks, --no-metrics (to split the cost).
+# Server flags for FastAgentic: --no-hooks, --no-metrics (to split the cost),
+# --dashboard (the dashboard on: each LLM call recorded in its log).
 #
 # Builds nothing: run `cargo build --release -p fastagentic-bench` first.
 # Writes target/bench/callgrind/<kind>.out (open it with callgrind_annotate
