@@ -105,7 +105,9 @@
 
   function timeDomain(s) {
     const span = s.bucket_seconds * 1000;
-    const end = s.now_ms;
+    // The current bucket is drawn whole, though only part of it has passed.
+    const newest = s.series.length ? s.series[s.series.length - 1].t + span : 0;
+    const end = Math.max(s.now_ms, newest);
     let start = Math.max(s.started_ms, end - 90 * span);
     if (s.series.length) start = Math.min(start, s.series[0].t);
     if (end - start < 12 * span) start = end - 12 * span;
@@ -218,6 +220,8 @@
     }
     const savedLine = perBucket.map((b) => x(b.t + s.bucket_seconds * 500).toFixed(1) + "," + y(b.saved).toFixed(1)).join(" ");
     root.append(svg("polyline", { points: savedLine, fill: "none", stroke: "#1f9d55", "stroke-width": 2, "stroke-dasharray": "5 3", "vector-effect": "non-scaling-stroke" }));
+    for (const b of perBucket)
+      if (b.saved > 0) root.append(svg("circle", { cx: x(b.t + s.bucket_seconds * 500), cy: y(b.saved), r: 2.5, fill: "#1f9d55" }));
     legend(chart, top.map((k) => [k || "(no user)", color(k)]).concat([["saved by caches", "#1f9d55", true]]));
   }
 
