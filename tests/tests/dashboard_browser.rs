@@ -197,6 +197,45 @@ async fn the_dashboard_shows_the_traffic_live_in_a_real_browser() {
         .await
         .unwrap();
     assert_eq!(wrong.status(), 401);
+    // The login form: a wrong token is refused; the right one sets the cookie.
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let login = |token: &'static str| {
+        no_redirects
+            .post(format!("{base}/dashboard/login"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("token={token}"))
+            .send()
+    };
+    let wrong = login("guess").await.unwrap();
+    assert_eq!(wrong.status(), 401);
+    assert!(wrong.headers().get("set-cookie").is_none());
+    assert!(
+        wrong
+            .text()
+            .await
+            .unwrap()
+            .contains("not the dashboard's token")
+    );
+    let right = login(TOKEN).await.unwrap();
+    assert_eq!(right.status(), 303);
+    assert_eq!(right.headers()["location"], "/dashboard");
+    let cookie = right.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && !cookie.contains(TOKEN),
+        "{cookie}"
+    );
+    let session = cookie.split(';').next().unwrap().to_owned();
+    let with_cookie = http
+        .get(format!("{base}/dashboard/snapshot"))
+        .header("cookie", session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(with_cookie.status(), 200);
+
     // With it, as a header: the same numbers the page will show.
     let snapshot: Value = http
         .get(format!("{base}/dashboard/snapshot"))
