@@ -6,7 +6,8 @@
 #                       portkey-inprocess-fallback|portkey-inprocess-loadbalance|
 #                       portkey-inprocess-cache-hit] [REQUESTS] [SERVER FLAGS]
 #
-# Server flags for FastAgentic: --no-hooks, --no-metrics (to split the cost).
+# Server flags for FastAgentic: --no-hooks, --no-metrics (to split the cost),
+# --dashboard (the dashboard on: each LLM call recorded in its log).
 #
 # Builds nothing: run `cargo build --release -p fastagentic-bench` first
 # (or point BENCH_BIN at another build of it, e.g. a copy kept as "before").

@@ -99,6 +99,8 @@ pub struct Extras {
     pub hooks: bool,
     /// `GET /metrics` and the counting behind it.
     pub metrics: bool,
+    /// The dashboard and its log of recent calls (off unless asked for).
+    pub dashboard: bool,
 }
 
 /// Starts the app on a free loopback port.
@@ -106,6 +108,11 @@ pub async fn spawn(gateway: Gateway, extras: Extras) -> Result<ServerHandle, Str
     let app = App::new("FastAgentic benchmark")
         .openai_compatible("/v1")
         .metrics(extras.metrics);
+    let app = if extras.dashboard {
+        app.dashboard(fastagentic::Dashboard::new())
+    } else {
+        app
+    };
     let app = if extras.hooks {
         app.hook(TracingHook::new())
     } else {

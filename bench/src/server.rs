@@ -113,6 +113,7 @@ pub fn serve_main(command: &str, args: &[String]) -> ExitCode {
                 let extras = fastagentic_server::Extras {
                     hooks: !args.iter().any(|a| a == "--no-hooks"),
                     metrics: !args.iter().any(|a| a == "--no-metrics"),
+                    dashboard: args.iter().any(|a| a == "--dashboard"),
                 };
                 let handle = fastagentic_server::spawn(gateway, extras).await?;
                 announce(handle.addr());

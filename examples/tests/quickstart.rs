@@ -59,6 +59,28 @@ async fn quickstart_answers_offline_and_stops_on_sigterm() {
         assert!(doc["paths"][path].is_object(), "{path} is documented");
     }
 
+    // The one-line dashboard: the page, and the calls just made.
+    let page = http.get(app.url("/dashboard")).send().await.unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    // (a stream's request is counted when its body has ended: poll briefly)
+    let mut snapshot = Value::Null;
+    for _ in 0..50 {
+        snapshot = http
+            .get(app.url("/dashboard/snapshot"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if snapshot["requests"]["total"] == 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(snapshot["llm"]["calls"], 3, "{snapshot}");
+    assert_eq!(snapshot["requests"]["total"], 3, "{snapshot}");
+
     let (status, log) = app.stop();
     assert!(status.success(), "clean exit: {status:?}\n{log}");
     assert!(log.contains("demo"), "the log says it is the demo: {log}");

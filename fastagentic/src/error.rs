@@ -75,6 +75,13 @@ pub enum Error {
         /// Why.
         message: String,
     },
+    /// The dashboard cannot be served as configured (bound off loopback
+    /// without a token, for one); the message names the fix.
+    #[error("dashboard: {message}")]
+    Dashboard {
+        /// What is wrong and how to fix it.
+        message: String,
+    },
     /// The server failed while running.
     #[error("the server stopped with an error: {0}")]
     Serve(#[from] std::io::Error),

@@ -39,6 +39,7 @@
 mod app;
 pub mod cache;
 mod context;
+pub mod dashboard;
 pub mod endpoint;
 mod error;
 pub mod gateway;
@@ -66,6 +67,7 @@ pub mod __private;
 
 pub use app::{App, DEFAULT_BODY_LIMIT, ServerHandle, shutdown_signal};
 pub use context::AgentContext;
+pub use dashboard::Dashboard;
 pub use endpoint::{AgentStream, EndpointRegistration, IntoAgentStream};
 pub use error::{AgentError, Error};
 pub use gateway::{
@@ -104,8 +106,8 @@ pub use fastagentic_macros::hook;
 pub mod prelude {
     pub use crate::{
         AgentContext, AgentError, AgentStream, App, ChatChunk, ChatRequest, ChatResponse,
-        ChatStream, DemoGateway, Hook, HookContext, HookEvent, HookResult, LlmGateway, Message,
-        OpenAiGateway, Runnable, StreamChunk, TracingHook, Usage, agent_endpoint, hook,
+        ChatStream, Dashboard, DemoGateway, Hook, HookContext, HookEvent, HookResult, LlmGateway,
+        Message, OpenAiGateway, Runnable, StreamChunk, TracingHook, Usage, agent_endpoint, hook,
     };
     pub use schemars::JsonSchema;
     pub use serde::{Deserialize, Serialize};

@@ -17,6 +17,8 @@ pub use peers::embedding_model;
 mod documentation {
     #[doc = include_str!("../../docs/caching.md")]
     struct Caching;
+    #[doc = include_str!("../../docs/dashboard.md")]
+    struct Dashboard;
     #[doc = include_str!("../../docs/litellm.md")]
     struct LiteLlm;
     #[doc = include_str!("../../docs/observability.md")]

@@ -7,6 +7,7 @@
 //! curl -s localhost:8000/chat -H 'content-type: application/json' -d '{"message": "Hello!"}'
 //! curl -sN localhost:8000/chat/stream -H 'content-type: application/json' -d '{"message": "Hello!"}'
 //! open http://localhost:8000/docs
+//! open http://localhost:8000/dashboard
 //! ```
 
 use fastagentic::prelude::*;
@@ -112,6 +113,9 @@ async fn main() -> Result<(), fastagentic::Error> {
             "Chat, streaming chat and summarization, on the demo gateway unless an API key is set.",
         )
         .llm_gateway(fastagentic_examples::gateway_from_env()?)
+        // The live dashboard at /dashboard. Bound off loopback, it asks for
+        // FASTAGENTIC_DASHBOARD_TOKEN (start-up says so if it is unset).
+        .dashboard(Dashboard::new())
         .serve(&addr)
         .await
 }

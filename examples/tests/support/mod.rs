@@ -14,6 +14,8 @@ const GATEWAY_VARS: &[&str] = &[
     "PORTKEY_VIRTUAL_KEY",
     "LITELLM_PROXY_API_BASE",
     "LITELLM_PROXY_API_KEY",
+    // not a gateway's, but it would make the dashboard ask for a token
+    "FASTAGENTIC_DASHBOARD_TOKEN",
 ];
 
 /// An example binary serving on loopback.

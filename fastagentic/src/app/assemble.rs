@@ -1,6 +1,7 @@
 //! Assembling an [`App`]: endpoints collected and checked, one gateway tree
 //! per endpoint, hooks, routes, OpenAPI, metrics.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
@@ -20,8 +21,9 @@ use crate::observability::{EndpointTelemetry, Metrics};
 use crate::reliability::RateLimiter;
 
 impl App {
-    /// Checks everything and builds the router.
-    pub(super) fn build(self) -> Result<Built, Error> {
+    /// Checks everything and builds the router, for an app bound to
+    /// `bound` (`None`: not known, as with `into_router`).
+    pub(super) fn build(self, bound: Option<SocketAddr>) -> Result<Built, Error> {
         let mut explicit = self.endpoints.clone();
         if let Some(prefix) = &self.openai_prefix {
             explicit.extend(crate::openai_compatible::endpoints(prefix));
@@ -67,7 +69,12 @@ impl App {
             retry: self.retry,
         };
 
-        let metrics = self.metrics.then(Metrics::new);
+        // The dashboard reads the metrics too, and has endpoints record each
+        // LLM call in its log; `/metrics` is served only when asked for.
+        let metrics = match &self.dashboard {
+            Some(dashboard) => Some(Metrics::with_call_log(dashboard.call_log())),
+            None => self.metrics.then(Metrics::new),
+        };
         let readiness = Readiness::default();
         let stream_cutoff = StreamCutoff::default();
         let openapi = Arc::new(http::openapi_document(&self.info, &endpoints));
@@ -135,8 +142,13 @@ impl App {
             );
         }
         for builtin in BUILT_IN_PATHS {
-            if metrics.is_some() || builtin != "/metrics" {
+            if self.metrics || builtin != "/metrics" {
                 paths.claim(builtin, format!("the built-in `GET {builtin}`"))?;
+            }
+        }
+        if self.dashboard.is_some() {
+            for path in crate::dashboard::PATHS {
+                paths.claim(path, format!("the dashboard's `{path}`"))?;
             }
         }
         let services = Arc::new(RouteServices {
@@ -176,7 +188,13 @@ impl App {
                 );
             }
         }
-        if let Some(metrics) = metrics {
+        if let (Some(dashboard), Some(metrics)) = (self.dashboard, &metrics) {
+            let state =
+                dashboard.prepare(bound, &self.info.title, metrics.clone(), readiness.clone())?;
+            routes.push("GET /dashboard -> dashboard".to_owned());
+            router = router.merge(crate::dashboard::router(state));
+        }
+        if let Some(metrics) = metrics.filter(|_| self.metrics) {
             routes.push("GET /metrics -> Prometheus metrics".to_owned());
             router = router.route(
                 "/metrics",

@@ -60,6 +60,7 @@ pub struct App {
     retry: Option<crate::reliability::RetryPolicy>,
     rate_limit: Option<crate::reliability::RateLimit>,
     mounts: Vec<Arc<dyn mount::RouteSet>>,
+    dashboard: Option<crate::dashboard::Dashboard>,
 }
 
 impl std::fmt::Debug for App {
@@ -100,6 +101,7 @@ impl App {
             retry: None,
             rate_limit: None,
             mounts: Vec::new(),
+            dashboard: None,
         }
     }
 
@@ -146,6 +148,23 @@ impl App {
     /// is in [`observability`](crate::observability)). `false` counts nothing.
     pub fn metrics(mut self, enabled: bool) -> Self {
         self.metrics = enabled;
+        self
+    }
+
+    /// Serves the built-in dashboard at `GET /dashboard` (off by default):
+    /// a live view of requests, LLM calls, latency, cost, caches, errors,
+    /// retries, fallbacks and the health of every gateway target, from
+    /// memory (see [`dashboard`](crate::dashboard)). Off loopback it
+    /// requires a token, and start-up fails without one.
+    ///
+    /// ```no_run
+    /// use fastagentic::{App, Dashboard};
+    /// # async fn run() -> Result<(), fastagentic::Error> {
+    /// App::new("My Agent").dashboard(Dashboard::new()).serve("127.0.0.1:8000").await
+    /// # }
+    /// ```
+    pub fn dashboard(mut self, dashboard: crate::dashboard::Dashboard) -> Self {
+        self.dashboard = Some(dashboard);
         self
     }
 
@@ -259,8 +278,11 @@ impl App {
     /// Builds the router, checking everything: endpoint paths unique,
     /// every gateway's configuration. For embedding in an existing axum app;
     /// `on_startup`/`on_shutdown` hooks run only with [`serve`](Self::serve)/[`spawn`](Self::spawn).
+    ///
+    /// The address is not known here, so a [dashboard](Self::dashboard)
+    /// needs a token.
     pub fn into_router(self) -> Result<Router, Error> {
-        let built = self.build()?;
+        let built = self.build(None)?;
         built.readiness.set(true);
         Ok(built.router)
     }
@@ -279,7 +301,7 @@ impl App {
     where
         F: Future<Output = ()> + Send + 'static,
     {
-        let built = self.build()?;
+        let built = self.build(listener.local_addr().ok())?;
         built.run(listener, signal).await
     }
 
@@ -288,7 +310,7 @@ impl App {
     pub async fn spawn(self, addr: &str) -> Result<ServerHandle, Error> {
         let listener = crate::listener::listen(addr).await?;
         let local = listener.local_addr()?;
-        let built = self.build()?;
+        let built = self.build(Some(local))?;
         built.start_up(local).await;
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(built.serve_until(listener, async move {

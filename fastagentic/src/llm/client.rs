@@ -101,7 +101,12 @@ impl LlmClient {
             .has(HookEvent::OnLlmEnd)
             .then(|| request.messages.clone());
         let asked_model = request.model.clone();
-        let mut telemetry = LlmCall::chat(self.metrics.as_ref(), self.gateway.name(), &request);
+        let mut telemetry = LlmCall::chat(
+            self.metrics.as_ref(),
+            &self.call,
+            self.gateway.name(),
+            &request,
+        );
         let span = telemetry.span().clone();
         match self
             .gateway
@@ -125,6 +130,8 @@ impl LlmClient {
                         .iter()
                         .filter_map(|c| c.finish_reason.as_deref()),
                     response.usage.as_ref(),
+                    &response.gateway_metadata,
+                    Some(response.text()),
                 );
                 let Some(messages) = messages else {
                     return Ok(response);
@@ -166,7 +173,12 @@ impl LlmClient {
             .hooks
             .has(HookEvent::OnLlmEnd)
             .then(|| request.messages.clone());
-        let mut telemetry = LlmCall::chat(self.metrics.as_ref(), self.gateway.name(), &request);
+        let mut telemetry = LlmCall::chat(
+            self.metrics.as_ref(),
+            &self.call,
+            self.gateway.name(),
+            &request,
+        );
         let span = telemetry.span().clone();
         let upstream = match self
             .gateway
@@ -210,7 +222,7 @@ impl LlmClient {
                         chunk.fill_cost(|usage| prices.cost(&o.model, usage));
                         o.usage = chunk.usage().cloned();
                     }
-                    if o.messages.is_some() {
+                    if o.messages.is_some() || o.telemetry.wants_answer_text() {
                         o.text.push_str(chunk.delta_text());
                     }
                     Some((Ok(chunk), o))
@@ -224,8 +236,9 @@ impl LlmClient {
                 None => {
                     o.finished = true;
                     let usage = o.usage.as_ref();
+                    let (facts, text) = (&o.metadata, Some(o.text.as_str()));
                     o.telemetry
-                        .answered(&o.model, "", std::iter::empty(), usage);
+                        .answered(&o.model, "", std::iter::empty(), usage, facts, text);
                     o.end().await;
                     None
                 }
@@ -241,8 +254,12 @@ impl LlmClient {
         &self,
         request: EmbeddingRequest,
     ) -> Result<EmbeddingResponse, GatewayError> {
-        let mut telemetry =
-            LlmCall::embeddings(self.metrics.as_ref(), self.gateway.name(), &request);
+        let mut telemetry = LlmCall::embeddings(
+            self.metrics.as_ref(),
+            &self.call,
+            self.gateway.name(),
+            &request,
+        );
         let span = telemetry.span().clone();
         match self
             .gateway
@@ -259,7 +276,8 @@ impl LlmClient {
                     );
                 }
                 let usage = response.usage.as_ref();
-                telemetry.answered(&response.model, "", std::iter::empty(), usage);
+                let facts = &response.gateway_metadata;
+                telemetry.answered(&response.model, "", std::iter::empty(), usage, facts, None);
                 Ok(response)
             }
             Err(error) => {

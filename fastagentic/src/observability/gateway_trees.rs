@@ -8,9 +8,10 @@ use std::sync::Arc;
 use crate::gateway::{LlmGateway, NodeKind, walk};
 use crate::reliability::CircuitState;
 
-/// The gateways whose trees `/metrics` reports.
+/// The gateways whose trees `/metrics` reports, each with the endpoints
+/// that call through it (the first names it).
 #[derive(Clone, Default)]
-pub(crate) struct GatewayTrees(Vec<(String, Arc<dyn LlmGateway>)>);
+pub(crate) struct GatewayTrees(Vec<(Vec<String>, Arc<dyn LlmGateway>)>);
 
 /// A rate limit found in a tree.
 pub(crate) struct LimitReport {
@@ -42,9 +43,21 @@ pub(crate) struct TreeReport {
 impl GatewayTrees {
     /// Also reports the tree of `endpoint`'s `gateway`.
     pub(crate) fn watch(&mut self, endpoint: &str, gateway: Arc<dyn LlmGateway>) {
-        if !self.0.iter().any(|(_, known)| Arc::ptr_eq(known, &gateway)) {
-            self.0.push((endpoint.to_owned(), gateway));
+        match self
+            .0
+            .iter_mut()
+            .find(|(_, known)| Arc::ptr_eq(known, &gateway))
+        {
+            Some((endpoints, _)) => endpoints.push(endpoint.to_owned()),
+            None => self.0.push((vec![endpoint.to_owned()], gateway)),
         }
+    }
+
+    /// Every tree, with the endpoints that call through it.
+    pub(crate) fn each(&self) -> impl Iterator<Item = (&[String], &dyn LlmGateway)> {
+        self.0
+            .iter()
+            .map(|(endpoints, gateway)| (endpoints.as_slice(), gateway.as_ref()))
     }
 
     /// Walks every tree once; each piece is reported once however many
@@ -59,7 +72,8 @@ impl GatewayTrees {
             new
         };
         let mut report = TreeReport::default();
-        for (endpoint, gateway) in &self.0 {
+        for (endpoints, gateway) in &self.0 {
+            let endpoint = endpoints.first().map_or("", String::as_str);
             let name = gateway.name().to_owned();
             walk(gateway.as_ref(), &mut |path, kind| {
                 let node = || {

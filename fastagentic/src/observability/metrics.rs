@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 use std::time::Duration;
 
+use super::call_log::CallLog;
 use super::gateway_trees::GatewayTrees;
 use super::histogram::Histogram;
 use crate::llm::Usage;
@@ -79,6 +80,8 @@ pub(crate) struct Metrics {
 struct Registry {
     endpoints: RwLock<Vec<Arc<EndpointMetrics>>>,
     trees: RwLock<GatewayTrees>,
+    /// The dashboard's log of recent calls, when the app has a dashboard.
+    call_log: Option<Arc<CallLog>>,
 }
 
 impl Metrics {
@@ -87,9 +90,21 @@ impl Metrics {
         Self::default()
     }
 
+    /// An empty registry whose endpoints also record each LLM call in `log`.
+    pub(crate) fn with_call_log(log: Arc<CallLog>) -> Self {
+        Self {
+            inner: Arc::new(Registry {
+                call_log: Some(log),
+                ..Registry::default()
+            }),
+        }
+    }
+
     /// The handle of `endpoint`, registered once at start-up.
     pub(crate) fn endpoint(&self, endpoint: &str) -> Arc<EndpointMetrics> {
-        let metrics = Arc::new(EndpointMetrics::new(endpoint));
+        let mut metrics = EndpointMetrics::new(endpoint);
+        metrics.call_log.clone_from(&self.inner.call_log);
+        let metrics = Arc::new(metrics);
         write(&self.inner.endpoints).push(metrics.clone());
         metrics
     }
@@ -102,6 +117,11 @@ impl Metrics {
     /// Every endpoint's metrics, in registration order.
     pub(crate) fn endpoints(&self) -> RwLockReadGuard<'_, Vec<Arc<EndpointMetrics>>> {
         read(&self.inner.endpoints)
+    }
+
+    /// The dashboard's log of recent calls, when the app has a dashboard.
+    pub(crate) fn call_log(&self) -> Option<&Arc<CallLog>> {
+        self.inner.call_log.as_ref()
     }
 
     /// Every watched gateway tree.
@@ -160,7 +180,9 @@ impl<T: Default> Keyed<T> {
 
 /// One endpoint's metrics.
 pub(crate) struct EndpointMetrics {
-    endpoint: Box<str>,
+    endpoint: Arc<str>,
+    /// Where its LLM calls are recorded for the dashboard (none without one).
+    call_log: Option<Arc<CallLog>>,
     in_flight: AtomicI64,
     /// Requests per status, indexed by `status - 100` (100 to 599).
     statuses: Box<[AtomicU64]>,
@@ -173,6 +195,7 @@ impl EndpointMetrics {
     fn new(endpoint: &str) -> Self {
         Self {
             endpoint: endpoint.into(),
+            call_log: None,
             in_flight: AtomicI64::new(0),
             statuses: (100..600).map(|_| AtomicU64::new(0)).collect(),
             duration: Histogram::default(),
@@ -184,6 +207,16 @@ impl EndpointMetrics {
     /// The endpoint's name (the `endpoint` label).
     pub(crate) fn name(&self) -> &str {
         &self.endpoint
+    }
+
+    /// The endpoint's name, shared.
+    pub(crate) fn name_shared(&self) -> &Arc<str> {
+        &self.endpoint
+    }
+
+    /// The dashboard's log of recent calls, when the app has a dashboard.
+    pub(crate) fn call_log(&self) -> Option<&Arc<CallLog>> {
+        self.call_log.as_ref()
     }
 
     /// A request started.

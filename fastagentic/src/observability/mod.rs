@@ -51,6 +51,11 @@
 //! Circuit states come from every circuit breaker in the app's gateway
 //! trees (the default gateway's and each endpoint's own), wherever it sits.
 //!
+//! ## The dashboard
+//! [`App::dashboard`](crate::App::dashboard) shows the same metrics and a
+//! log of recent calls as a live page (see [`dashboard`](crate::dashboard)).
+//! The log is kept only when the app has a dashboard.
+//!
 //! ## Langfuse
 //! [`LangfuseHook`] sends each request as a Langfuse trace and each LLM
 //! call as a generation in it, batched, from a background task (feature
@@ -62,6 +67,7 @@
     allow(rustdoc::broken_intra_doc_links)
 )]
 
+pub(crate) mod call_log;
 mod gateway_trees;
 pub mod gen_ai;
 mod histogram;
@@ -83,6 +89,7 @@ pub use langfuse::{DEFAULT_HOST as LANGFUSE_DEFAULT_HOST, LangfuseConfigError, L
 #[cfg(feature = "otlp")]
 pub use otlp::{Telemetry, TelemetryError, TelemetryGuard};
 
+pub(crate) use gateway_trees::{GatewayTrees, TreeReport};
 pub(crate) use llm_call::LlmCall;
 pub(crate) use metrics::{EndpointMetrics, Metrics};
 pub(crate) use prometheus::metrics_response;

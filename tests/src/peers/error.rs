@@ -103,6 +103,18 @@ pub enum PeerError {
         log: Box<LogExcerpt>,
     },
 
+    /// The peer runs but would not open a session (a browser through its
+    /// WebDriver, for one).
+    #[error("{peer} would not open a session: {message}; {log}")]
+    Session {
+        /// The peer asked.
+        peer: &'static str,
+        /// What it answered.
+        message: String,
+        /// The end of the peer's log.
+        log: Box<LogExcerpt>,
+    },
+
     /// The HTTP client used for readiness probes could not be built.
     #[error("could not build the HTTP client for readiness probes: {0}")]
     Client(#[source] reqwest::Error),

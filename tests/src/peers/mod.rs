@@ -12,6 +12,8 @@
 //!   OpenAI-compatible route and to check the mock provider's wire formats.
 //! - [`portkey_sdk_python`]: a Python with the official `portkey-ai` SDK
 //!   [`PORTKEY_SDK_VERSION`], to drive the Portkey drop-in route.
+//! - [`ChromeDriverPeer`]: the distribution's `chromedriver`, opening
+//!   headless Chromium sessions ([`Browser`]) for tests of pages.
 //!
 //! Both are installed once under the Cargo target dir (`<target>/peers/`, see
 //! [`peers_dir`]), pinned exactly, behind an exclusive file lock so that
@@ -25,6 +27,7 @@
 //! here returns a [`PeerError`] that says what is missing and how to fix it,
 //! and whose `Debug` is that same message, so `.expect("...")` reads well.
 
+mod chromedriver;
 pub mod embedding_model;
 mod error;
 mod install;
@@ -39,6 +42,7 @@ mod python_script;
 mod ready;
 mod venv;
 
+pub use chromedriver::{Browser, ChromeDriverPeer};
 pub use error::{LogExcerpt, PeerError};
 pub use install::Installation;
 pub use litellm::{LITELLM_VERSION, LiteLlmPeer};

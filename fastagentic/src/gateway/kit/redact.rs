@@ -1,7 +1,11 @@
 //! Hiding credentials wherever a gateway shows something: a URL in a
 //! message, a config in `Debug`, an error a provider echoed a key into.
 
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
 use http::HeaderMap;
+use regex::Regex;
 use serde_json::Value;
 
 use super::explain_upstream;
@@ -40,6 +44,51 @@ pub fn url(url: &str) -> String {
 pub fn is_secret_key(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
     SECRET_WORDS.iter().any(|word| key.contains(word))
+}
+
+/// Credentials as they appear in free text: provider keys (`sk-...`,
+/// `sk-ant-...`, `pk_...`), AWS access key ids, JSON web tokens, the token
+/// after `Bearer`, and the value after a credential's name (`api_key=...`,
+/// `"password": "..."`).
+static SECRETS_IN_TEXT: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?i)(?P<name>\b[\w-]*(?:key|secret|token|password|passwd|credential)s?\b)",
+        r#"(?P<sep>["']?\s*[:=]\s*["']?)(?P<value>[^\s"',;}]{6,})"#,
+        r"|(?P<bearer>\bbearer\s+)[\w\-.~+/=]{8,}",
+        r"|\b(?:sk|pk|rk)[-_][\w-]{16,}",
+        r"|\bAKIA[0-9A-Z]{16}\b",
+        r"|\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}",
+    ))
+    .ok()
+});
+
+/// `text` with every credential it seems to hold replaced by `***`: provider
+/// keys, AWS access key ids, JSON web tokens, bearer tokens and the value
+/// after a credential's name. For showing prompts and answers.
+///
+/// ```
+/// use fastagentic::gateway::kit::redact;
+/// assert_eq!(
+///     redact::text("use sk-live-abcdefghijklmnop1234 with api_key=hunter22 please"),
+///     "use *** with api_key=*** please"
+/// );
+/// assert_eq!(redact::text("Authorization: Bearer abc.def-123456"), "Authorization: Bearer ***");
+/// ```
+pub fn text(text: &str) -> Cow<'_, str> {
+    let Some(pattern) = SECRETS_IN_TEXT.as_ref() else {
+        // The pattern is a constant (a test compiles it): unreachable, but
+        // if it were, show nothing rather than a secret.
+        return Cow::Borrowed("*** (not shown: the redaction pattern failed to compile)");
+    };
+    pattern.replace_all(text, |found: &regex::Captures<'_>| {
+        if let (Some(name), Some(sep)) = (found.name("name"), found.name("sep")) {
+            format!("{}{}***", name.as_str(), sep.as_str())
+        } else if let Some(bearer) = found.name("bearer") {
+            format!("{}***", bearer.as_str())
+        } else {
+            "***".to_owned()
+        }
+    })
 }
 
 /// A copy of `value` with every credential replaced by `"***"`.
@@ -169,6 +218,33 @@ mod tests {
         );
         assert_eq!(url("admin:sk-1@proxy:4000"), "***@proxy:4000");
         assert_eq!(url("http://proxy:4000/v1@x"), "http://proxy:4000/v1@x");
+    }
+
+    #[test]
+    fn text_hides_credentials_and_keeps_the_words() {
+        assert!(SECRETS_IN_TEXT.is_some(), "the pattern compiles");
+        let cases = [
+            (
+                "my key is sk-proj-ABCDEFGHIJKLMNOPQRST1234",
+                "my key is ***",
+            ),
+            ("sk-ant-api03-abcdefghijklmnopqrstuv", "***"),
+            ("AKIAABCDEFGHIJKLMNOP and more", "*** and more"),
+            (r#"{"api_key": "s3cr3t-value"}"#, r#"{"api_key": "***"}"#),
+            ("password=hunter22;", "password=***;"),
+            ("token: abcd1234efgh", "token: ***"),
+            ("Bearer abcdefgh12345678", "Bearer ***"),
+            ("eyJhbGciOiJIUzI1.eyJzdWIiOiIxMjM0.SflKxwRJSMeKKF2Q", "***"),
+            (
+                "What is the capital of France?",
+                "What is the capital of France?",
+            ),
+            ("a skeleton key opens doors", "a skeleton key opens doors"),
+            ("tokens: 12", "tokens: 12"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(text(input), expected, "{input}");
+        }
     }
 
     #[test]
