@@ -79,6 +79,7 @@ pub(crate) struct Metrics {
 struct Registry {
     endpoints: RwLock<Vec<Arc<EndpointMetrics>>>,
     trees: RwLock<GatewayTrees>,
+    shared_store: RwLock<crate::store::SharedStore>,
 }
 
 impl Metrics {
@@ -92,6 +93,16 @@ impl Metrics {
         let metrics = Arc::new(EndpointMetrics::new(endpoint));
         write(&self.inner.endpoints).push(metrics.clone());
         metrics
+    }
+
+    /// Reports the health of the store the app shares state through.
+    pub(crate) fn watch_store(&self, store: &crate::store::SharedStore) {
+        *write(&self.inner.shared_store) = store.clone();
+    }
+
+    /// The store the app shares state through.
+    pub(crate) fn shared_store(&self) -> crate::store::SharedStore {
+        read(&self.inner.shared_store).clone()
     }
 
     /// Reports the breakers, limits and caches in `gateway`'s tree.
