@@ -143,9 +143,15 @@ fn drive_streams(args: &[String]) -> ExitCode {
 /// path (a cache miss and a limiter check) beside the in-memory store, at
 /// c=1 and c=32, against a `redis-server` it starts (default 3 s a cell).
 fn shared_store(args: &[String]) -> ExitCode {
-    let secs = args.first().and_then(|s| s.parse::<f64>().ok()).unwrap_or(3.0);
+    let secs = args
+        .first()
+        .and_then(|s| s.parse::<f64>().ok())
+        .unwrap_or(3.0);
     let out = fastagentic_tests::peers::target_dir().join("bench");
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("fastagentic-bench: cannot start the runtime: {e}");

@@ -33,10 +33,8 @@ struct Cell {
 /// The tree: limiter → exact cache → an upstream answering at once.
 fn tree(store: &SharedStore) -> Arc<dyn LlmGateway> {
     let limit = RateLimit::new().requests_per_minute(100_000_000);
-    let gateway: Arc<dyn LlmGateway> = Arc::new(RateLimiter::new(
-        ExactCache::new(DemoGateway::new()),
-        limit,
-    ));
+    let gateway: Arc<dyn LlmGateway> =
+        Arc::new(RateLimiter::new(ExactCache::new(DemoGateway::new()), limit));
     bind_shared_store(gateway.as_ref(), store, "bench");
     gateway
 }

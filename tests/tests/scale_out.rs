@@ -114,3 +114,57 @@ async fn a_wrong_redis_url_stops_start_up_naming_the_fix() {
         "{text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn without_a_shared_store_each_replica_spends_its_own_budget() {
+    // The contrast: the same load, no Redis, admits up to three budgets.
+    let rpm = 100;
+    let replicas = Arc::new(Replicas::start("", &[("RPM", rpm.to_string())]).await);
+    let (statuses, _) = replicas.load("local", 450, 6).await;
+    let admitted = statuses.iter().filter(|s| **s == 200).count();
+    assert!(
+        admitted > 2 * rpm,
+        "three local budgets of {rpm} admit more than two: {admitted}"
+    );
+}
+
+#[tokio::test]
+async fn a_limit_told_to_fail_closed_refuses_while_redis_is_down_and_one_left_open_uses_its_local_budget()
+ {
+    use fastagentic::gateway::GatewayRequest;
+    use fastagentic::reliability::{RateLimit, RateLimiter, WhenStoreDown};
+    use fastagentic::store::{RedisOptions, RedisStore};
+    use fastagentic::{CallContext, ChatRequest, DemoGateway, GatewayError, LlmGateway};
+
+    let mut redis = redis().await;
+    let store = RedisStore::connect_with(
+        &redis.url(),
+        RedisOptions::new().timeout(Duration::from_secs(2)),
+    )
+    .await
+    .expect("connect");
+    let limit = RateLimit::new().requests_per_minute(1_000);
+    let closed = RateLimiter::new(
+        DemoGateway::new(),
+        limit.clone().when_store_down(WhenStoreDown::Refuse),
+    )
+    .shared(store.clone(), "closed");
+    let open = RateLimiter::new(DemoGateway::new(), limit).shared(store.clone(), "open");
+    let call = CallContext::detached();
+    let ask = || GatewayRequest::Chat(ChatRequest::new("m").user("hi"));
+    assert!(closed.serve(&call, ask()).await.is_ok());
+    assert!(open.serve(&call, ask()).await.is_ok());
+    redis.kill();
+    match closed.serve(&call, ask()).await {
+        Err(GatewayError::RateLimited { limit, .. }) => {
+            assert!(limit.contains("shared"), "{limit}")
+        }
+        other => panic!("a fail-closed limit must refuse while Redis is down: {other:?}"),
+    }
+    assert!(
+        open.serve(&call, ask()).await.is_ok(),
+        "a limit left open uses its local budget"
+    );
+    assert!(store.health().fallbacks().total() >= 2);
+    assert!(!store.health().is_up());
+}
