@@ -318,10 +318,10 @@ impl Limiter {
     /// it answers), waiting if allowed, or refuses it.
     async fn acquire(&self, call: &CallContext) -> Result<Reserved, GatewayError> {
         #[cfg(feature = "redis")]
-        if let Some(shared) = self.shared.get() {
-            if let Some(reserved) = self.acquire_shared(shared, call).await? {
-                return Ok(reserved);
-            }
+        if let Some(shared) = self.shared.get()
+            && let Some(reserved) = self.acquire_shared(shared, call).await?
+        {
+            return Ok(reserved);
         }
         self.acquire_local(call).await?;
         Ok(Reserved::default())

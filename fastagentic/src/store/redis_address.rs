@@ -12,6 +12,13 @@ pub(crate) enum RedisAddress {
     Cluster(Vec<String>),
 }
 
+/// Shown with passwords hidden.
+impl std::fmt::Debug for RedisAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
 impl RedisAddress {
     /// Reads `url`; a malformed one is an error that names the fix.
     pub(crate) fn parse(url: &str) -> Result<Self, StoreError> {
