@@ -6,7 +6,8 @@
 //! | [`SharedStore`] | the choice: each process on its own (the default), or Redis |
 //! | [`SharedPiece`] | a piece of a gateway tree whose state can be shared (found by walking the tree) |
 //! | `RedisStore` (feature `redis`) | one Redis or Redis Cluster: bounded calls, reconnection, fallback counted |
-//! | `RedisCacheStore` (feature `redis`) | cached answers in Redis, for [`ExactCache`](crate::cache::ExactCache) |
+//! | `RedisCacheStore` (feature `redis`) | cached answers in Redis, for [`ExactCache`](crate::cache::ExactCache) and the semantic cache |
+//! | `RedisVectorStore` (feature `redis`) | the semantic cache's prompts: each replica's index kept in step through a Redis stream |
 //!
 //! In memory, each piece keeps its state in its own atomics, as it always
 //! has. Given a Redis store, each piece keeps its local state too and uses it
@@ -33,6 +34,8 @@ mod redis_cache;
 mod redis_limit;
 #[cfg(feature = "redis")]
 mod redis_store;
+#[cfg(feature = "redis")]
+mod redis_vectors;
 
 #[cfg(feature = "redis")]
 pub use health::{FallbackCounts, StoreHealth};
@@ -44,3 +47,5 @@ pub use redis_cache::RedisCacheStore;
 pub(crate) use redis_limit::{SharedLimit, SharedVerdict};
 #[cfg(feature = "redis")]
 pub use redis_store::{RedisOptions, RedisStore};
+#[cfg(feature = "redis")]
+pub use redis_vectors::RedisVectorStore;
