@@ -87,6 +87,11 @@ OPTIONS:
                           < 0.6, no rustc running) before measuring
     -h, --help            this text
 
+    fastagentic-bench shared-store [SECS]
+                          the latency the Redis store adds to the request path
+                          (a cache miss and a limiter check) beside the
+                          in-memory store, c=1 and c=32 (starts redis-server)
+
 Writes <out>/report.md, <out>/report.json and <out>/chart.svg; server logs
 go to <out>/logs/.
 ";

@@ -22,6 +22,7 @@ mod procfs;
 mod report;
 mod run;
 mod server;
+mod shared_store;
 mod spread;
 mod stats;
 mod streams;
@@ -41,6 +42,7 @@ fn main() -> ExitCode {
     match args.first().map(String::as_str) {
         Some("drive") => return drive(&args[1..]),
         Some("drive-streams") => return drive_streams(&args[1..]),
+        Some("shared-store") => return shared_store(&args[1..]),
         _ => {}
     }
     let default_out = fastagentic_tests::peers::target_dir().join("bench");
@@ -137,6 +139,37 @@ fn drive_streams(args: &[String]) -> ExitCode {
         r.ok, r.n, r.first_p50_ms, r.first_p99_ms, r.gap_p99_ms, r.failures
     );
     ExitCode::SUCCESS
+}
+
+/// `shared-store [SECS]`: the latency the Redis store adds to the request
+/// path (a cache miss and a limiter check) beside the in-memory store, at
+/// c=1 and c=32, against a `redis-server` it starts (default 3 s a cell).
+fn shared_store(args: &[String]) -> ExitCode {
+    let secs = args
+        .first()
+        .and_then(|s| s.parse::<f64>().ok())
+        .unwrap_or(3.0);
+    let out = fastagentic_tests::peers::target_dir().join("bench");
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("fastagentic-bench: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(shared_store::run(
+        std::time::Duration::from_secs_f64(secs.clamp(0.1, 600.0)),
+        &out,
+    )) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("fastagentic-bench shared-store: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// The target of a profiling command from its `ADDR PATH` arguments:

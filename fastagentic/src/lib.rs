@@ -58,6 +58,7 @@ pub mod reliability;
 pub mod routing;
 mod runnable;
 mod secret;
+pub mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 

@@ -29,6 +29,8 @@ mod documentation {
     struct Providers;
     #[doc = include_str!("../../docs/reliability.md")]
     struct Reliability;
+    #[doc = include_str!("../../docs/scale-out.md")]
+    struct ScaleOut;
     #[doc = include_str!("../../README.md")]
     struct Readme;
 }

@@ -52,9 +52,15 @@ impl App {
                 crate::gateway::shared(DemoGateway::new())
             }
         };
-        let app_limit = self
-            .rate_limit
-            .map(|limit| RateLimiter::new(default_gateway.clone(), limit));
+        let shared_store = self.shared_store;
+        let app_limit = self.rate_limit.map(|limit| {
+            let limiter = RateLimiter::new(default_gateway.clone(), limit);
+            if shared_store.is_local() {
+                limiter
+            } else {
+                limiter.shared(shared_store.clone(), "app")
+            }
+        });
         let checked: Arc<dyn LlmGateway> = match &app_limit {
             Some(limited) => Arc::new(limited.clone()),
             None => default_gateway.clone(),
@@ -75,6 +81,9 @@ impl App {
             Some(dashboard) => Some(Metrics::with_call_log(dashboard.call_log())),
             None => self.metrics.then(Metrics::new),
         };
+        if let Some(metrics) = &metrics {
+            metrics.watch_store(&shared_store);
+        }
         let readiness = Readiness::default();
         let stream_cutoff = StreamCutoff::default();
         let openapi = Arc::new(http::openapi_document(&self.info, &endpoints));
@@ -87,6 +96,7 @@ impl App {
                 format!("endpoint `{}` ({})", reg.name, reg.site()),
             )?;
             let gateway = reliability.endpoint_gateway(reg)?;
+            crate::store::bind_shared_store(gateway.as_ref(), &shared_store, reg.name);
             if let Some(metrics) = &metrics {
                 metrics.watch_tree(reg.name, gateway.clone());
             }

@@ -59,6 +59,7 @@ pub struct App {
     metrics: bool,
     retry: Option<crate::reliability::RetryPolicy>,
     rate_limit: Option<crate::reliability::RateLimit>,
+    shared_store: crate::store::SharedStore,
     mounts: Vec<Arc<dyn mount::RouteSet>>,
     dashboard: Option<crate::dashboard::Dashboard>,
 }
@@ -100,6 +101,7 @@ impl App {
             metrics: true,
             retry: None,
             rate_limit: None,
+            shared_store: crate::store::SharedStore::Local,
             mounts: Vec::new(),
             dashboard: None,
         }
@@ -139,6 +141,18 @@ impl App {
     /// retried.
     pub fn rate_limit(mut self, limit: crate::reliability::RateLimit) -> Self {
         self.rate_limit = Some(limit);
+        self
+    }
+
+    /// Where every cache, rate limit and circuit breaker in every gateway
+    /// tree keeps its state, unless it was given its own: in each process
+    /// (the default), or shared by every replica through Redis
+    /// (`SharedStore::from_env()` reads `REDIS_URL`). The app's own rate
+    /// limit is shared under the name `app`, an endpoint's limits under
+    /// `<endpoint> at <path>`, breakers under their target's name. See
+    /// `docs/scale-out.md`.
+    pub fn shared_store(mut self, store: crate::store::SharedStore) -> Self {
+        self.shared_store = store;
         self
     }
 

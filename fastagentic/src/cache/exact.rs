@@ -1,8 +1,8 @@
 //! [`ExactCache`]: answers a request seen before from the store, without
 //! calling upstream.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use super::replay::{gather, replay};
@@ -11,6 +11,7 @@ use crate::gateway::{
     Answer, BoxFuture, CacheFacts, CacheStatus, CallContext, GatewayError, GatewayReply,
     GatewayRequest, LlmGateway, Node, NodeKind, Strategy,
 };
+use crate::store::{SharedPiece, SharedStore};
 
 /// What a cache has done, for `/metrics` and reports (found by walking the tree).
 #[derive(Debug, Default)]
@@ -104,6 +105,8 @@ pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(24 * 60 * 60);
 pub struct ExactCache<G> {
     inner: G,
     store: Arc<dyn CacheStore>,
+    /// The app's shared store, when the cache was given none of its own.
+    shared: SharedCacheStore,
     scope: CacheScope,
     max_age: Duration,
     stats: Arc<CacheStats>,
@@ -126,6 +129,7 @@ impl<G: LlmGateway> ExactCache<G> {
         Self {
             inner,
             store: Arc::new(MemoryStore::default()),
+            shared: SharedCacheStore::default(),
             scope: CacheScope::default(),
             max_age: DEFAULT_MAX_AGE,
             stats: Arc::default(),
@@ -138,10 +142,18 @@ impl<G: LlmGateway> ExactCache<G> {
         self
     }
 
-    /// Where answers are kept (default a 64 MiB [`MemoryStore`]).
+    /// Where answers are kept (default a 64 MiB [`MemoryStore`], or
+    /// Redis when the app has a shared store,
+    /// [`App::shared_store`](crate::App::shared_store)). A store given
+    /// here is kept whatever the app shares.
     pub fn store(mut self, store: Arc<dyn CacheStore>) -> Self {
         self.store = store;
+        let _ = self.shared.chosen.set(());
         self
+    }
+
+    fn store_in_use(&self) -> &Arc<dyn CacheStore> {
+        self.shared.store.get().unwrap_or(&self.store)
     }
 
     /// What the cache is partitioned by.
@@ -162,7 +174,7 @@ impl<G: LlmGateway> ExactCache<G> {
     ) -> Result<GatewayReply, GatewayError> {
         let key = CacheKey::of(&request, call, &self.scope);
         let refresh = call.cache_control().force_refresh;
-        if !refresh && let Some(entry) = self.store.get(key).await {
+        if !refresh && let Some(entry) = self.store_in_use().get(key).await {
             self.stats.hits.fetch_add(1, Ordering::Relaxed);
             if let Some(answer) = served(&request, &entry.answer) {
                 let mut reply = GatewayReply::new(answer);
@@ -191,7 +203,7 @@ impl<G: LlmGateway> ExactCache<G> {
             }
             Answer::Stream(stream) => {
                 let upstream = std::mem::replace(stream, crate::ChatStream::empty());
-                let store = self.store.clone();
+                let store = self.store_in_use().clone();
                 let stats = self.stats.clone();
                 let max_age = self.max_age;
                 *stream = gather(upstream, move |response| {
@@ -215,7 +227,31 @@ impl<G: LlmGateway> ExactCache<G> {
     async fn keep(&self, key: CacheKey, answer: CachedAnswer) {
         self.stats.stores.fetch_add(1, Ordering::Relaxed);
         let entry = Arc::new(CacheEntry::new(answer, self.max_age));
-        self.store.put(key, entry).await;
+        self.store_in_use().put(key, entry).await;
+    }
+}
+
+/// The store an app shares, set once (unless the cache chose its own).
+#[derive(Default)]
+struct SharedCacheStore {
+    chosen: OnceLock<()>,
+    store: OnceLock<Arc<dyn CacheStore>>,
+}
+
+impl SharedPiece for SharedCacheStore {
+    fn share(&self, store: &SharedStore, _name: &str) {
+        if self.chosen.set(()).is_err() {
+            return;
+        }
+        match store {
+            SharedStore::Local => {}
+            #[cfg(feature = "redis")]
+            SharedStore::Redis(redis) => {
+                let _ = self
+                    .store
+                    .set(Arc::new(crate::store::RedisCacheStore::new(redis.clone())));
+            }
+        }
     }
 }
 
@@ -249,7 +285,7 @@ impl<G: LlmGateway> Strategy for ExactCache<G> {
     }
 
     fn node(&self) -> Node<'_> {
-        Node::wrapping(NodeKind::Cache(&self.stats), &self.inner)
+        Node::wrapping(NodeKind::Cache(&self.stats), &self.inner).sharing(&self.shared)
     }
 
     fn check_options(&self) -> Result<(), String> {

@@ -37,7 +37,7 @@ pub use openai_compat::{OpenAiCompatClient, UpstreamReply};
 pub use operation::{Answer, GatewayReply, GatewayRequest};
 pub use route::{CacheFacts, CacheStatus, NodePath, PassedOver, PathSegment, Route};
 pub use strategy::Strategy;
-pub use tree::{Child, Node, NodeKind, walk};
+pub use tree::{Child, Node, NodeKind, walk, walk_nodes};
 
 pub(crate) use first_chunk::first_chunk;
 

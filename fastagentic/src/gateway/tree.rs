@@ -9,6 +9,7 @@ use crate::cache::CacheStats;
 use crate::llm::Extra;
 use crate::reliability::{CircuitView, LimiterView, RetryPolicy};
 use crate::routing::Balance;
+use crate::store::SharedPiece;
 
 /// What one node of a gateway tree is, and the gateways it wraps.
 pub struct Node<'a> {
@@ -16,6 +17,8 @@ pub struct Node<'a> {
     pub kind: NodeKind<'a>,
     /// The gateways it calls.
     pub children: Vec<Child<'a>>,
+    /// Its state, when replicas can share it (caches, limits, breakers).
+    pub shared: Option<&'a dyn SharedPiece>,
 }
 
 impl<'a> Node<'a> {
@@ -24,6 +27,7 @@ impl<'a> Node<'a> {
         Self {
             kind: NodeKind::Gateway(name),
             children: Vec::new(),
+            shared: None,
         }
     }
 
@@ -35,7 +39,15 @@ impl<'a> Node<'a> {
                 segment: None,
                 gateway: inner,
             }],
+            shared: None,
         }
+    }
+
+    /// Marks the node's state as shareable: [`bind_shared_store`](crate::store::bind_shared_store)
+    /// hands `piece` the app's shared store.
+    pub fn sharing(mut self, piece: &'a dyn SharedPiece) -> Self {
+        self.shared = Some(piece);
+        self
     }
 
     /// A branching node whose targets are `targets[0]`, `targets[1]`, ...
@@ -53,6 +65,7 @@ impl<'a> Node<'a> {
                     gateway,
                 })
                 .collect(),
+            shared: None,
         }
     }
 }
@@ -133,16 +146,17 @@ impl NodeKind<'_> {
 /// assert_eq!(retries, ["targets[0]", "targets[1]"]);
 /// ```
 pub fn walk(root: &dyn LlmGateway, visit: &mut dyn FnMut(&NodePath, &NodeKind<'_>)) {
+    walk_nodes(root, &mut |path, node| visit(path, &node.kind));
+}
+
+/// Like [`walk`], visiting whole nodes (what they share, too).
+pub fn walk_nodes(root: &dyn LlmGateway, visit: &mut dyn FnMut(&NodePath, &Node<'_>)) {
     walk_at(root, &NodePath::root(), visit);
 }
 
-fn walk_at(
-    gateway: &dyn LlmGateway,
-    path: &NodePath,
-    visit: &mut dyn FnMut(&NodePath, &NodeKind<'_>),
-) {
+fn walk_at(gateway: &dyn LlmGateway, path: &NodePath, visit: &mut dyn FnMut(&NodePath, &Node<'_>)) {
     let node = gateway.node();
-    visit(path, &node.kind);
+    visit(path, &node);
     for child in &node.children {
         match child.segment {
             Some(segment) => walk_at(child.gateway, &path.child(segment), visit),

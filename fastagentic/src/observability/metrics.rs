@@ -82,6 +82,7 @@ struct Registry {
     trees: RwLock<GatewayTrees>,
     /// The dashboard's log of recent calls, when the app has a dashboard.
     call_log: Option<Arc<CallLog>>,
+    shared_store: RwLock<crate::store::SharedStore>,
 }
 
 impl Metrics {
@@ -107,6 +108,16 @@ impl Metrics {
         let metrics = Arc::new(metrics);
         write(&self.inner.endpoints).push(metrics.clone());
         metrics
+    }
+
+    /// Reports the health of the store the app shares state through.
+    pub(crate) fn watch_store(&self, store: &crate::store::SharedStore) {
+        *write(&self.inner.shared_store) = store.clone();
+    }
+
+    /// The store the app shares state through.
+    pub(crate) fn shared_store(&self) -> crate::store::SharedStore {
+        read(&self.inner.shared_store).clone()
     }
 
     /// Reports the breakers, limits and caches in `gateway`'s tree.

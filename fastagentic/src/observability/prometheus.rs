@@ -261,7 +261,62 @@ pub(crate) fn render(metrics: &Metrics) -> String {
             cache.stores,
         );
     }
+    shared_store(&mut out, &metrics.shared_store());
     out.0
+}
+
+/// The shared store's health: whether it answers, and every fallback to
+/// local state (families named even without one, like every other).
+fn shared_store(out: &mut Text, store: &crate::store::SharedStore) {
+    out.family(
+        "fastagentic_shared_store_up",
+        "gauge",
+        "Whether the shared store (Redis) answered its last call: 1 or 0.",
+    );
+    #[cfg(feature = "redis")]
+    if let crate::store::SharedStore::Redis(redis) = store {
+        let health = redis.health();
+        out.sample(
+            "fastagentic_shared_store_up",
+            &[("store", health.address())],
+            u8::from(health.is_up()),
+        );
+    }
+    out.family(
+        "fastagentic_shared_store_fallbacks_total",
+        "counter",
+        "Calls that used local state because the shared store failed, was too slow or was down, per piece and reason.",
+    );
+    #[cfg(feature = "redis")]
+    if let crate::store::SharedStore::Redis(redis) = store {
+        let health = redis.health();
+        for (piece, reason, count) in health.fallbacks().entries() {
+            out.sample(
+                "fastagentic_shared_store_fallbacks_total",
+                &[
+                    ("store", health.address()),
+                    ("piece", piece),
+                    ("reason", reason),
+                ],
+                count,
+            );
+        }
+    }
+    out.family(
+        "fastagentic_shared_store_recoveries_total",
+        "counter",
+        "Times the shared store answered again after failing.",
+    );
+    #[cfg(feature = "redis")]
+    if let crate::store::SharedStore::Redis(redis) = store {
+        let health = redis.health();
+        out.sample(
+            "fastagentic_shared_store_recoveries_total",
+            &[("store", health.address())],
+            health.recoveries(),
+        );
+    }
+    let _ = store;
 }
 
 /// The text being written.

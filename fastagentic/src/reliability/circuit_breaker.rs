@@ -3,9 +3,15 @@
 //! State lives in atomics (no lock on the request path): the state, when it
 //! opened, the probes in flight, and failures counted in eight slots that
 //! together span the window.
+//!
+//! Given a shared store (Redis, feature `redis`), the circuit is also kept
+//! there under the target's name: a call is refused when either this
+//! replica's circuit or the shared one is open, so a target opened by one
+//! replica's failures is refused by all. While Redis does not answer, the
+//! local circuit alone decides.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use super::clock::{nanos, now_nanos, until};
@@ -14,6 +20,7 @@ use crate::gateway::{
     BoxFuture, CallContext, GatewayError, GatewayReply, GatewayRequest, LlmGateway, Node, NodeKind,
     Strategy,
 };
+use crate::store::{SharedPiece, SharedStore};
 
 /// When a circuit opens and how it recovers.
 ///
@@ -127,6 +134,10 @@ pub(crate) struct Circuit {
     probes: AtomicU32,
     slot_nanos: u64,
     slots: [Slot; SLOTS as usize],
+    /// The shared circuit, once a store is given (the first one given wins).
+    #[cfg(feature = "redis")]
+    shared: OnceLock<crate::store::SharedCircuit>,
+    bound: OnceLock<()>,
 }
 
 /// Leave to make one call.
@@ -146,6 +157,9 @@ impl Circuit {
             probes: AtomicU32::new(0),
             slot_nanos,
             slots: Default::default(),
+            #[cfg(feature = "redis")]
+            shared: OnceLock::new(),
+            bound: OnceLock::new(),
         }
     }
 
@@ -357,16 +371,28 @@ impl<G: LlmGateway> CircuitBreaker<G> {
         self.circuit.state_at(now_nanos())
     }
 
+    /// Keeps the circuit in `store` too, under the target's name, shared by
+    /// every replica that guards the same target (instead of the app's
+    /// shared store).
+    pub fn shared(self, store: impl Into<SharedStore>) -> Self {
+        self.share(&store.into(), "");
+        self
+    }
+
+    fn refused(&self, retry_after: Duration) -> GatewayError {
+        GatewayError::CircuitOpen {
+            target: self.target.to_string(),
+            retry_after,
+        }
+    }
+
     fn admit(&self) -> Result<Outcome<'_>, GatewayError> {
         match self.circuit.admit(now_nanos()) {
             Ok(permit) => Ok(Outcome {
                 circuit: &self.circuit,
                 permit: Some(permit),
             }),
-            Err(retry_after) => Err(GatewayError::CircuitOpen {
-                target: self.target.to_string(),
-                retry_after,
-            }),
+            Err(retry_after) => Err(self.refused(retry_after)),
         }
     }
 
@@ -375,11 +401,29 @@ impl<G: LlmGateway> CircuitBreaker<G> {
         call: impl Future<Output = Result<T, GatewayError>>,
     ) -> Result<T, GatewayError> {
         let outcome = self.admit()?;
+        // `Some(probe?)` when the shared circuit let the call through.
+        #[cfg(feature = "redis")]
+        let shared_permit = match self.circuit.shared.get() {
+            Some(shared) => {
+                use crate::store::SharedAdmit;
+                match shared.admit().await {
+                    SharedAdmit::Closed => Some((shared, false)),
+                    SharedAdmit::Probe => Some((shared, true)),
+                    SharedAdmit::Open(retry_after) => return Err(self.refused(retry_after)),
+                    SharedAdmit::Unavailable => None,
+                }
+            }
+            None => None,
+        };
         let result = call.await;
         let failed = result
             .as_ref()
             .err()
             .is_some_and(|e| self.circuit.policy.failure_on.matches(e));
+        #[cfg(feature = "redis")]
+        if let Some((shared, probe)) = shared_permit {
+            shared.record(probe, failed).await;
+        }
         let was = self.circuit.state.load(Ordering::SeqCst);
         outcome.record(failed);
         let now = self.circuit.state.load(Ordering::SeqCst);
@@ -409,7 +453,7 @@ impl<G: LlmGateway> Strategy for CircuitBreaker<G> {
             target: &self.target,
             circuit: &self.circuit,
         };
-        Node::wrapping(NodeKind::CircuitBreaker(view), &self.inner)
+        Node::wrapping(NodeKind::CircuitBreaker(view), &self.inner).sharing(self)
     }
 
     fn check_options(&self) -> Result<(), String> {
@@ -417,6 +461,29 @@ impl<G: LlmGateway> Strategy for CircuitBreaker<G> {
             .policy
             .check()
             .map_err(|message| format!("circuit breaker: {message}"))
+    }
+}
+
+impl<G: LlmGateway> SharedPiece for CircuitBreaker<G> {
+    /// Shared under the target's name (whatever `name` says).
+    fn share(&self, store: &SharedStore, _name: &str) {
+        if self.circuit.bound.set(()).is_err() {
+            return;
+        }
+        match store {
+            SharedStore::Local => {}
+            #[cfg(feature = "redis")]
+            SharedStore::Redis(redis) => {
+                let policy = &self.circuit.policy;
+                let _ = self.circuit.shared.set(crate::store::SharedCircuit::new(
+                    redis.clone(),
+                    &self.target,
+                    policy.failure_threshold,
+                    policy.window,
+                    policy.cooldown,
+                ));
+            }
+        }
     }
 }
 

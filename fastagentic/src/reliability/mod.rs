@@ -70,7 +70,7 @@
 
 mod backoff;
 mod circuit_breaker;
-mod clock;
+pub(crate) mod clock;
 mod error_class;
 pub(crate) mod events;
 mod fallback;
@@ -89,7 +89,7 @@ pub(crate) use events::Both;
 pub use events::{CallObserver, FallbackEvent, GatewayEvent, RetryEvent};
 pub use fallback::{Fallback, Target};
 pub use override_params::Override;
-pub use rate_limit::{LimiterView, RateLimit, RateLimiter, WhenLimited};
+pub use rate_limit::{LimiterView, RateLimit, RateLimiter, WhenLimited, WhenStoreDown};
 pub use reliable::ReliableGateway;
 pub use retry::{Retry, RetryPolicy};
 pub use timeout::Timeout;

@@ -6,9 +6,14 @@
 //! "theoretical arrival time": a call reserves its slot with one
 //! compare-and-swap, and a waiting call sleeps until its own slot, so
 //! there is no lock and no queue.
+//!
+//! Given a shared store (Redis, feature `redis`), the same algorithm runs in
+//! Redis as one script per call, so every replica spends one budget; the
+//! local buckets take over whenever Redis does not answer in time (or the
+//! call is refused, for a limit told to fail closed).
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
@@ -19,6 +24,7 @@ use crate::gateway::{
     NodeKind, Strategy,
 };
 use crate::llm::{ChatStream, Usage};
+use crate::store::{SharedPiece, SharedStore};
 
 const MINUTE: u64 = 60_000_000_000;
 
@@ -63,6 +69,19 @@ pub struct RateLimit {
     tokens_per_minute: Option<u64>,
     burst: Option<u32>,
     when_limited: WhenLimited,
+    when_store_down: WhenStoreDown,
+}
+
+/// What a limit with a shared store does while the store does not answer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum WhenStoreDown {
+    /// Holds each replica to the whole limit on its own (the default: fail
+    /// open to local limits, so requests keep flowing; the replicas together
+    /// may admit up to their number times the limit until the store is back).
+    #[default]
+    LocalLimit,
+    /// Refuses every call with 429 until the store answers again (fail closed).
+    Refuse,
 }
 
 impl RateLimit {
@@ -74,6 +93,7 @@ impl RateLimit {
             tokens_per_minute: None,
             burst: None,
             when_limited: WhenLimited::FailFast,
+            when_store_down: WhenStoreDown::LocalLimit,
         }
     }
 
@@ -105,6 +125,13 @@ impl RateLimit {
     /// Fails at once with 429 and `Retry-After` (the default).
     pub const fn fail_fast(mut self) -> Self {
         self.when_limited = WhenLimited::FailFast;
+        self
+    }
+
+    /// What the limit does while its shared store does not answer (default
+    /// [`WhenStoreDown::LocalLimit`]).
+    pub const fn when_store_down(mut self, fallback: WhenStoreDown) -> Self {
+        self.when_store_down = fallback;
         self
     }
 
@@ -246,25 +273,62 @@ impl TokenBucket {
 
 /// A rate limit's state, shared by every call through the limiter.
 struct Limiter {
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    limit: RateLimit,
     requests: Option<RequestBucket>,
     tokens: Option<TokenBucket>,
     when_limited: WhenLimited,
+    /// Tokens a call is expected to use (a running average), reserved from
+    /// a shared budget when the call starts and settled when it ends, so
+    /// concurrent calls on several replicas cannot all start on the last
+    /// tokens of the minute.
+    expected_tokens: AtomicU64,
+    /// The shared budget, once a store is given (the first one given wins).
+    #[cfg(feature = "redis")]
+    shared: OnceLock<crate::store::SharedLimit>,
+    /// Set once a store is given, whichever.
+    bound: OnceLock<()>,
+}
+
+/// Tokens reserved from the shared budget by one call (0 when local).
+#[derive(Clone, Copy, Debug, Default)]
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+struct Reserved {
+    shared: bool,
+    tokens: u64,
 }
 
 impl Limiter {
     fn new(limit: &RateLimit) -> Self {
         Self {
+            limit: limit.clone(),
             requests: limit
                 .requests_per_minute
                 .map(|rpm| RequestBucket::new(rpm, limit.burst.unwrap_or(rpm))),
             tokens: limit.tokens_per_minute.map(TokenBucket::new),
             when_limited: limit.when_limited,
+            expected_tokens: AtomicU64::new(0),
+            #[cfg(feature = "redis")]
+            shared: OnceLock::new(),
+            bound: OnceLock::new(),
         }
     }
 
-    /// Lets a call through, waiting if allowed, or refuses it.
-    async fn acquire(&self, call: &CallContext) -> Result<(), GatewayError> {
-        let start = now_nanos();
+    /// Lets a call through (through the shared budget when there is one and
+    /// it answers), waiting if allowed, or refuses it.
+    async fn acquire(&self, call: &CallContext) -> Result<Reserved, GatewayError> {
+        #[cfg(feature = "redis")]
+        if let Some(shared) = self.shared.get()
+            && let Some(reserved) = self.acquire_shared(shared, call).await?
+        {
+            return Ok(reserved);
+        }
+        self.acquire_local(call).await?;
+        Ok(Reserved::default())
+    }
+
+    /// The longest a call may wait for the limit.
+    fn max_wait(&self, call: &CallContext) -> u64 {
         let mut max_wait = match self.when_limited {
             WhenLimited::FailFast => 0,
             WhenLimited::Wait(limit) => nanos(limit),
@@ -272,6 +336,69 @@ impl Limiter {
         if let Some(deadline) = call.deadline() {
             max_wait = max_wait.min(nanos(deadline.saturating_duration_since(Instant::now())));
         }
+        max_wait
+    }
+
+    /// `Ok(None)` when the store did not answer and the local budget decides.
+    #[cfg(feature = "redis")]
+    async fn acquire_shared(
+        &self,
+        shared: &crate::store::SharedLimit,
+        call: &CallContext,
+    ) -> Result<Option<Reserved>, GatewayError> {
+        use crate::store::SharedVerdict;
+        let start = Instant::now();
+        let max_wait = Duration::from_nanos(self.max_wait(call));
+        let reserve = if self.tokens.is_some() {
+            self.expected_tokens.load(Ordering::Relaxed)
+        } else {
+            0
+        };
+        loop {
+            let left = max_wait.saturating_sub(start.elapsed());
+            match shared.acquire(left, reserve).await {
+                SharedVerdict::Admitted(wait) => {
+                    if !wait.is_zero() {
+                        tokio::time::sleep(wait).await;
+                    }
+                    return Ok(Some(Reserved {
+                        shared: true,
+                        tokens: reserve,
+                    }));
+                }
+                SharedVerdict::Refused { wait, tokens } => {
+                    if tokens && start.elapsed() + wait <= max_wait {
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    let bucket_label = if tokens {
+                        self.tokens.as_ref().map(|b| b.label.as_str())
+                    } else {
+                        self.requests.as_ref().map(|b| b.label.as_str())
+                    };
+                    return Err(GatewayError::RateLimited {
+                        limit: bucket_label.unwrap_or("rate limit").to_owned(),
+                        retry_after: wait,
+                    });
+                }
+                SharedVerdict::Unavailable => {
+                    return match self.limit.when_store_down {
+                        WhenStoreDown::LocalLimit => Ok(None),
+                        WhenStoreDown::Refuse => Err(GatewayError::RateLimited {
+                            limit: "the shared rate-limit store does not answer (the limit fails closed)"
+                                .to_owned(),
+                            retry_after: Duration::from_secs(1),
+                        }),
+                    };
+                }
+            }
+        }
+    }
+
+    /// The local buckets.
+    async fn acquire_local(&self, call: &CallContext) -> Result<(), GatewayError> {
+        let start = now_nanos();
+        let max_wait = self.max_wait(call);
         let refused = |label: &str, wait: u64| GatewayError::RateLimited {
             limit: label.to_owned(),
             retry_after: Duration::from_nanos(wait),
@@ -298,14 +425,63 @@ impl Limiter {
         Ok(())
     }
 
-    fn charge(&self, usage: Option<&Usage>) {
-        if let (Some(tokens), Some(usage)) = (&self.tokens, usage) {
-            let used = if usage.total_tokens > 0 {
+    /// Settles a call that reserved `reserved`: charges what `usage` says
+    /// it used (nothing without usage; the reservation is refunded).
+    async fn charge(&self, usage: Option<&Usage>, reserved: Reserved) {
+        let Some(tokens) = &self.tokens else { return };
+        let used = usage.map(|usage| {
+            if usage.total_tokens > 0 {
                 usage.total_tokens
             } else {
                 usage.input_tokens + usage.output_tokens
+            }
+        });
+        if let Some(used) = used {
+            let expected = self.expected_tokens.load(Ordering::Relaxed);
+            let next = if expected == 0 {
+                used
+            } else {
+                (expected.saturating_mul(3).saturating_add(used)) / 4
             };
+            self.expected_tokens.store(next, Ordering::Relaxed);
+        }
+        let used = used.unwrap_or(0);
+        #[cfg(feature = "redis")]
+        if reserved.shared
+            && let Some(shared) = self.shared.get()
+        {
+            let delta = i64::try_from(used).unwrap_or(i64::MAX)
+                - i64::try_from(reserved.tokens).unwrap_or(i64::MAX);
+            if shared.charge(delta).await {
+                return;
+            }
+        }
+        let _ = reserved;
+        if used > 0 {
             tokens.charge(now_nanos(), used);
+        }
+    }
+}
+
+impl SharedPiece for Limiter {
+    fn share(&self, store: &SharedStore, name: &str) {
+        if self.bound.set(()).is_err() {
+            return;
+        }
+        match store {
+            SharedStore::Local => {
+                let _ = name;
+            }
+            #[cfg(feature = "redis")]
+            SharedStore::Redis(redis) => {
+                let _ = self.shared.set(crate::store::SharedLimit::new(
+                    redis.clone(),
+                    name,
+                    self.limit.requests_per_minute,
+                    self.limit.burst,
+                    self.limit.tokens_per_minute,
+                ));
+            }
         }
     }
 }
@@ -375,6 +551,14 @@ impl<G: LlmGateway> RateLimiter<G> {
         &self.limit
     }
 
+    /// Keeps the budget in `store` under `name`, shared by every replica
+    /// that uses the same store and name (instead of the app's shared
+    /// store, under a name from where the limiter sits).
+    pub fn shared(self, store: impl Into<SharedStore>, name: &str) -> Self {
+        self.limiter.share(&store.into(), name);
+        self
+    }
+
     /// A limiter over `other` that spends this one's budget: one limit
     /// shared by several gateways (the app's limit over every endpoint).
     pub fn sharing<H: LlmGateway>(&self, other: H) -> RateLimiter<H> {
@@ -397,8 +581,14 @@ impl<G: LlmGateway> Strategy for RateLimiter<G> {
         request: GatewayRequest,
     ) -> BoxFuture<'a, Result<GatewayReply, GatewayError>> {
         Box::pin(async move {
-            self.limiter.acquire(call).await?;
-            let mut reply = self.inner.serve(call, request).await?;
+            let reserved = self.limiter.acquire(call).await?;
+            let mut reply = match self.inner.serve(call, request).await {
+                Ok(reply) => reply,
+                Err(error) => {
+                    self.limiter.charge(None, reserved).await;
+                    return Err(error);
+                }
+            };
             match &mut reply.answer {
                 Answer::Stream(upstream) if self.limiter.tokens.is_some() => {
                     // A stream's usage comes with its last chunk.
@@ -406,15 +596,24 @@ impl<G: LlmGateway> Strategy for RateLimiter<G> {
                     let limiter = self.limiter.clone();
                     let chunks = std::mem::replace(upstream, ChatStream::empty());
                     let mut counted = ChatStream::new(chunks.inspect(move |item| {
-                        if let Ok(chunk) = item {
-                            limiter.charge(chunk.usage());
+                        if let Ok(chunk) = item
+                            && let Some(usage) = chunk.usage().cloned()
+                        {
+                            let limiter = limiter.clone();
+                            let settle =
+                                async move { limiter.charge(Some(&usage), reserved).await };
+                            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                                runtime.spawn(settle);
+                            }
                         }
                     }));
                     counted.gateway_metadata = metadata;
                     *upstream = counted;
                 }
                 Answer::Stream(_) => {}
-                Answer::Chat(_) | Answer::Embed(_) => self.limiter.charge(reply.usage()),
+                Answer::Chat(_) | Answer::Embed(_) => {
+                    self.limiter.charge(reply.usage(), reserved).await;
+                }
             }
             Ok(reply)
         })
@@ -425,7 +624,7 @@ impl<G: LlmGateway> Strategy for RateLimiter<G> {
             limit: &self.limit,
             budget: &self.limiter,
         };
-        Node::wrapping(NodeKind::RateLimiter(view), &self.inner)
+        Node::wrapping(NodeKind::RateLimiter(view), &self.inner).sharing(self.limiter.as_ref())
     }
 
     fn check_options(&self) -> Result<(), String> {

@@ -10,6 +10,9 @@
 //! - [`provider_sdks_python`]: a Python with the providers' official SDKs
 //!   (`openai`, `anthropic`, `google-genai`, pinned, one venv), to drive the
 //!   OpenAI-compatible route and to check the mock provider's wire formats.
+//! - [`RedisPeer`], [`RedisClusterPeer`]: the distribution's `redis-server`
+//!   (one, or three joined into a Redis Cluster), and [`AppReplica`]: an app
+//!   replica as its own process, for the scale-out tests.
 //! - [`portkey_sdk_python`]: a Python with the official `portkey-ai` SDK
 //!   [`PORTKEY_SDK_VERSION`], to drive the Portkey drop-in route.
 //! - [`ChromeDriverPeer`]: the distribution's `chromedriver`, opening
@@ -40,6 +43,8 @@ mod process;
 mod provider_sdks;
 mod python_script;
 mod ready;
+mod redis;
+mod replica;
 mod venv;
 
 pub use chromedriver::{Browser, ChromeDriverPeer};
@@ -58,3 +63,5 @@ pub use provider_sdks::{
     provider_sdks_python,
 };
 pub use python_script::python_json;
+pub use redis::{RedisClusterPeer, RedisPeer};
+pub use replica::AppReplica;

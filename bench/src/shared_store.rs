@@ -1,0 +1,132 @@
+//! `fastagentic-bench shared-store`: what the Redis store adds to the
+//! request path, in one run beside the in-memory store.
+//!
+//! The path measured is a gateway tree as an app builds it, called
+//! in-process so no HTTP noise hides a fraction of a millisecond: the app's
+//! rate limit (a limiter check: one Lua script in Redis) around an exact
+//! cache that misses (a lookup, then the answer stored) around an upstream
+//! that answers at once. Every request is new, so every one misses. The
+//! same tree runs with the in-memory store and with a `redis-server` this
+//! command starts itself on loopback, at concurrency 1 and 32; the added
+//! latency is the difference of the medians.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use fastagentic::cache::ExactCache;
+use fastagentic::gateway::GatewayRequest;
+use fastagentic::reliability::{RateLimit, RateLimiter};
+use fastagentic::store::{RedisStore, SharedStore, bind_shared_store};
+use fastagentic::{CallContext, ChatRequest, DemoGateway, LlmGateway};
+use fastagentic_tests::peers::RedisPeer;
+
+/// One measured cell.
+struct Cell {
+    store: &'static str,
+    concurrency: usize,
+    calls: usize,
+    p50_us: f64,
+    p99_us: f64,
+}
+
+/// The tree: limiter → exact cache → an upstream answering at once.
+fn tree(store: &SharedStore) -> Arc<dyn LlmGateway> {
+    let limit = RateLimit::new().requests_per_minute(100_000_000);
+    let gateway: Arc<dyn LlmGateway> =
+        Arc::new(RateLimiter::new(ExactCache::new(DemoGateway::new()), limit));
+    bind_shared_store(gateway.as_ref(), store, "bench");
+    gateway
+}
+
+async fn measure(
+    gateway: Arc<dyn LlmGateway>,
+    store: &'static str,
+    concurrency: usize,
+    duration: Duration,
+) -> Result<Cell, String> {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let deadline = Instant::now() + duration;
+    let mut workers = Vec::new();
+    for _ in 0..concurrency {
+        let gateway = gateway.clone();
+        workers.push(tokio::spawn(async move {
+            let call = CallContext::detached();
+            let mut latencies = Vec::new();
+            while Instant::now() < deadline {
+                let n = NEXT.fetch_add(1, Ordering::Relaxed);
+                let request =
+                    GatewayRequest::Chat(ChatRequest::new("bench").user(format!("question {n}")));
+                let started = Instant::now();
+                if let Err(error) = gateway.serve(&call, request).await {
+                    return Err(error.to_string());
+                }
+                latencies.push(started.elapsed().as_secs_f64() * 1e6);
+            }
+            Ok(latencies)
+        }));
+    }
+    let mut all = Vec::new();
+    for worker in workers {
+        all.extend(worker.await.map_err(|e| e.to_string())??);
+    }
+    all.sort_by(f64::total_cmp);
+    let at = |q: f64| all[((all.len() as f64 - 1.0) * q).round() as usize];
+    if all.is_empty() {
+        return Err("no call finished".to_owned());
+    }
+    Ok(Cell {
+        store,
+        concurrency,
+        calls: all.len(),
+        p50_us: at(0.5),
+        p99_us: at(0.99),
+    })
+}
+
+/// Runs the comparison and prints a Markdown table (and writes it to `out`).
+pub async fn run(duration: Duration, out: &std::path::Path) -> Result<(), String> {
+    let redis_peer = RedisPeer::start().await.map_err(|e| e.to_string())?;
+    let redis = RedisStore::connect(&redis_peer.url())
+        .await
+        .map_err(|e| e.to_string())?;
+    let stores = [
+        ("memory", SharedStore::Local),
+        ("redis", SharedStore::from(redis.clone())),
+    ];
+    let mut cells = Vec::new();
+    for concurrency in [1, 32] {
+        for (name, store) in &stores {
+            // Warm-up (connections, scripts loaded), then the measured window.
+            measure(tree(store), name, concurrency, duration / 4).await?;
+            cells.push(measure(tree(store), name, concurrency, duration).await?);
+        }
+    }
+    let fallbacks = redis.health().fallbacks().total();
+    let mut table = String::from(
+        "| store | concurrency | calls | p50 µs | p99 µs | p50 added by Redis µs |\n|---|---|---|---|---|---|\n",
+    );
+    for cell in &cells {
+        let memory = cells
+            .iter()
+            .find(|c| c.store == "memory" && c.concurrency == cell.concurrency)
+            .map_or(0.0, |c| c.p50_us);
+        let added = if cell.store == "redis" {
+            format!("{:.0}", cell.p50_us - memory)
+        } else {
+            "–".to_owned()
+        };
+        table.push_str(&format!(
+            "| {} | {} | {} | {:.0} | {:.0} | {} |\n",
+            cell.store, cell.concurrency, cell.calls, cell.p50_us, cell.p99_us, added
+        ));
+    }
+    table.push_str(&format!(
+        "\nA cache miss (lookup + store) and a limiter check per call, in-process; \
+         redis-server on loopback; {fallbacks} fallbacks to local state.\n"
+    ));
+    print!("{table}");
+    std::fs::create_dir_all(out).map_err(|e| e.to_string())?;
+    std::fs::write(out.join("shared-store.md"), &table).map_err(|e| e.to_string())?;
+    Ok(())
+}

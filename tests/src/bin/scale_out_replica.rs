@@ -1,0 +1,82 @@
+//! One app replica for the scale-out tests, configured from the environment:
+//!
+//! - `PORT`: where it listens (on 127.0.0.1);
+//! - `UPSTREAM_URL`: the OpenAI-compatible provider it calls (the tests' mock);
+//! - `REDIS_URL`: the shared store (unset: each replica on its own);
+//! - `RPM`, `TPM`: the app's rate limit, requests and tokens per minute;
+//! - `BREAKER_FAILURES`: a circuit breaker over the provider opening after
+//!   that many failures in a minute (30 s cool-down);
+//! - `STORE_TIMEOUT_MS`: the store's per-call timeout (default 100 ms).
+//!
+//! It serves the OpenAI-compatible route `/v1` through an exact cache.
+
+use std::time::Duration;
+
+use fastagentic::App;
+use fastagentic::OpenAiGateway;
+use fastagentic::cache::ExactCache;
+use fastagentic::reliability::{BreakerPolicy, CircuitBreaker, RateLimit};
+use fastagentic::store::{RedisOptions, RedisStore, SharedStore};
+
+fn number(name: &str) -> Option<u64> {
+    std::env::var(name)
+        .ok()
+        .and_then(|value| value.parse().ok())
+}
+
+#[tokio::main]
+async fn main() {
+    if let Err(message) = run().await {
+        eprintln!("scale_out_replica: {message}");
+        std::process::exit(2);
+    }
+}
+
+async fn run() -> Result<(), String> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .init();
+    let port = number("PORT").ok_or("set PORT")?;
+    let upstream = std::env::var("UPSTREAM_URL").map_err(|_| "set UPSTREAM_URL")?;
+    let store = match std::env::var("REDIS_URL") {
+        Ok(url) if !url.is_empty() => {
+            let options = RedisOptions::new().timeout(Duration::from_millis(
+                number("STORE_TIMEOUT_MS").unwrap_or(100),
+            ));
+            SharedStore::from(
+                RedisStore::connect_with(&url, options)
+                    .await
+                    .map_err(|e| e.to_string())?,
+            )
+        }
+        _ => SharedStore::Local,
+    };
+    let provider = OpenAiGateway::new("sk-scale-out-test").base_url(&upstream);
+    let threshold = number("BREAKER_FAILURES").unwrap_or(1_000) as u32;
+    let guarded = CircuitBreaker::new(
+        provider,
+        BreakerPolicy::new(threshold, Duration::from_secs(60)).cooldown(Duration::from_secs(30)),
+    )
+    .target("mock-provider");
+    let mut app = App::new("scale-out replica")
+        .without_inventory()
+        .llm_gateway(ExactCache::new(guarded))
+        .openai_compatible("/v1")
+        .shared_store(store);
+    let mut limit = RateLimit::new();
+    let mut limited = false;
+    if let Some(rpm) = number("RPM") {
+        limit = limit.requests_per_minute(rpm as u32);
+        limited = true;
+    }
+    if let Some(tpm) = number("TPM") {
+        limit = limit.tokens_per_minute(tpm);
+        limited = true;
+    }
+    if limited {
+        app = app.rate_limit(limit);
+    }
+    app.serve(&format!("127.0.0.1:{port}"))
+        .await
+        .map_err(|e| e.to_string())
+}

@@ -1,0 +1,90 @@
+//! The semantic cache shared by replicas: replica B serves a paraphrase of
+//! a question replica A cached (answers in Redis, each replica's index kept
+//! in step through a Redis stream), and the delay until B can is measured.
+//!
+//! The two replicas run in this process (each with its own index, its own
+//! connection and its own embedder over the real all-MiniLM-L6-v2), against
+//! a real `redis-server`.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fastagentic::cache::semantic::{Embedder, MiniLmEmbedder, SemanticCache, VectorStore};
+use fastagentic::gateway::{CacheStatus, GatewayRequest};
+use fastagentic::store::{RedisCacheStore, RedisStore, RedisVectorStore};
+use fastagentic::testing::{MockProvider, MockReply};
+use fastagentic::{CallContext, ChatRequest, LlmGateway, OpenAiGateway};
+use fastagentic_tests::embedding_model::model_dir;
+use fastagentic_tests::peers::RedisPeer;
+
+struct Replica {
+    cache: SemanticCache<OpenAiGateway>,
+    vectors: Arc<RedisVectorStore>,
+}
+
+async fn replica(redis_url: &str, mock: &MockProvider, embedder: Arc<dyn Embedder>) -> Replica {
+    let redis = RedisStore::connect(redis_url)
+        .await
+        .expect("connect to Redis");
+    let vectors = Arc::new(RedisVectorStore::new(redis.clone()));
+    let cache = SemanticCache::with_embedder(
+        OpenAiGateway::new("sk-test").base_url(mock.base_url()),
+        embedder,
+    )
+    .store(Arc::new(RedisCacheStore::new(redis)))
+    .vectors(vectors.clone());
+    Replica { cache, vectors }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replica_b_serves_a_paraphrase_replica_a_cached() {
+    let redis = RedisPeer::start()
+        .await
+        .expect("redis-server (Debian package redis-server)");
+    let dir = model_dir().expect("the embedding model (test support fetches it with pip)");
+    let embedder: Arc<dyn Embedder> =
+        Arc::new(MiniLmEmbedder::from_dir(dir).expect("all-MiniLM-L6-v2 loads"));
+    let mock = MockProvider::start().await;
+    mock.set_default(MockReply::text("Paris.").usage(12, 2));
+    let a = replica(&redis.url(), &mock, embedder.clone()).await;
+    let b = replica(&redis.url(), &mock, embedder).await;
+    let call = CallContext::detached();
+    let ask = |text: &str| GatewayRequest::Chat(ChatRequest::new("gpt-4o-mini").user(text));
+
+    let stored = a
+        .cache
+        .serve(&call, ask("What is the capital of France?"))
+        .await
+        .expect("A answers");
+    let stored_at = Instant::now();
+    assert_eq!(
+        stored.route.cache.as_ref().map(|c| c.status),
+        Some(CacheStatus::SemanticMiss)
+    );
+    assert_eq!(mock.request_count(), 1);
+
+    // The event: B's index holds A's prompt (bounded wait, measured).
+    while b.vectors.len() < 1 {
+        assert!(
+            stored_at.elapsed() < Duration::from_secs(10),
+            "B's index never received A's prompt"
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let delay = stored_at.elapsed();
+    println!("B's index had A's prompt {delay:?} after A stored it");
+
+    let served = b
+        .cache
+        .serve(&call, ask("Which city is the capital of France?"))
+        .await
+        .expect("B answers");
+    assert_eq!(
+        served.route.cache.as_ref().map(|c| c.status),
+        Some(CacheStatus::SemanticHit),
+        "B must serve A's answer to the paraphrase"
+    );
+    assert_eq!(mock.request_count(), 1, "no upstream call for B");
+    assert_eq!(b.vectors.taken_from_others(), 1);
+    assert!(delay < Duration::from_secs(2), "delay {delay:?}");
+}
