@@ -7,6 +7,10 @@ pub mod loopback;
 pub mod peers;
 pub mod sse;
 
+/// The embedding model the semantic cache's tests run, fetched pinned into
+/// the target dir: [`embedding_model::model_dir`].
+pub use peers::embedding_model;
+
 /// The guides' Rust snippets, compiled (and run unless marked `no_run`) as
 /// doctests, so the documentation cannot drift from the code.
 #[cfg(doctest)]

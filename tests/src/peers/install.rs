@@ -67,6 +67,17 @@ impl Installer {
         fs::write(&path, contents).map_err(|e| PeerError::io("write", path, e))
     }
 
+    /// An install failure of the step `step` (not a command: a check the
+    /// install makes itself), with the end of the install log.
+    pub fn failed(&self, step: &str, outcome: String) -> PeerError {
+        PeerError::InstallFailed {
+            peer: self.peer,
+            command: step.to_owned(),
+            outcome,
+            log: LogExcerpt::read(&self.log, TAIL_LINES),
+        }
+    }
+
     /// Runs `command` to completion, appending its output to the install log;
     /// fails unless it exits with status 0 within [`STEP_TIMEOUT`].
     pub fn run(&self, command: &Command) -> Result<(), PeerError> {
@@ -122,7 +133,10 @@ where
         })?
 }
 
-fn ensure_installed_blocking<F>(spec: &InstallSpec, steps: F) -> Result<Installation, PeerError>
+pub(crate) fn ensure_installed_blocking<F>(
+    spec: &InstallSpec,
+    steps: F,
+) -> Result<Installation, PeerError>
 where
     F: FnOnce(&Installer) -> Result<(), PeerError>,
 {

@@ -25,6 +25,7 @@
 //! here returns a [`PeerError`] that says what is missing and how to fix it,
 //! and whose `Debug` is that same message, so `.expect("...")` reads well.
 
+pub mod embedding_model;
 mod error;
 mod install;
 mod litellm;
