@@ -14,6 +14,7 @@ mod contrast;
 mod lexicon;
 mod order;
 mod prompt;
+mod replaced;
 
 use std::fmt;
 
@@ -60,8 +61,15 @@ pub enum Guard {
     /// causes, before / after, ...
     Comparisons,
     /// The prompts do not use question words that ask for different things:
-    /// why / when / where / who, how much / how long / how many.
+    /// how / why / when / where / who, how much / how long / how many.
     Questions,
+    /// The prompts are not one sentence with one or two consecutive words
+    /// replaced by other words ("count the words" / "count the lines",
+    /// "people who live in Tokyo" / "people who work in Tokyo"): the
+    /// commonest near miss, a template with one slot changed. Misspellings
+    /// and function words ("how do I" / "how can I") are not replacements;
+    /// a synonym swapped for one word is, which is what this guard costs.
+    ReplacedWord,
 }
 
 impl Guard {
@@ -76,6 +84,7 @@ impl Guard {
         Guard::Operations,
         Guard::Comparisons,
         Guard::Questions,
+        Guard::ReplacedWord,
     ];
 
     /// The guard's name in docs, logs and facts.
@@ -90,6 +99,7 @@ impl Guard {
             Guard::Operations => "operations",
             Guard::Comparisons => "comparisons",
             Guard::Questions => "questions",
+            Guard::ReplacedWord => "replaced word",
         }
     }
 
@@ -110,6 +120,7 @@ impl Guard {
             Guard::Operations => !contrast::OPERATIONS.contrast(&words(a), &words(b)),
             Guard::Comparisons => !contrast::COMPARISONS.contrast(&words(a), &words(b)),
             Guard::Questions => !contrast::QUESTIONS.contrast(&words(a), &words(b)),
+            Guard::ReplacedWord => !replaced::replaced(a, b),
         }
     }
 }
@@ -172,7 +183,11 @@ impl Guards {
             return Ok(());
         }
         let (stored, incoming) = (Prompt::parse(stored), Prompt::parse(incoming));
-        match self.on.iter().find(|guard| !guard.agrees(&stored, &incoming)) {
+        match self
+            .on
+            .iter()
+            .find(|guard| !guard.agrees(&stored, &incoming))
+        {
             Some(&guard) => Err(GuardRefusal { guard }),
             None => Ok(()),
         }
@@ -204,9 +219,8 @@ fn negations(prompt: &Prompt) -> usize {
 fn negated_form(a: &Prompt, b: &Prompt) -> bool {
     a.norms().any(|word| {
         lexicon::NEGATING_PREFIXES.iter().any(|prefix| {
-            word.strip_prefix(prefix).is_some_and(|root| {
-                root.len() >= 3 && b.has(root) && !a.has(root) && !b.has(word)
-            })
+            word.strip_prefix(prefix)
+                .is_some_and(|root| root.len() >= 3 && b.has(root) && !a.has(root) && !b.has(word))
         })
     })
 }
@@ -254,8 +268,8 @@ fn dates(prompt: &Prompt) -> Vec<String> {
             i += 2;
             continue;
         }
-        let month = lexicon::MONTHS.contains(&word)
-            && (words[i].named || !matches!(word, "may" | "march"));
+        let month =
+            lexicon::MONTHS.contains(&word) && (words[i].named || !matches!(word, "may" | "march"));
         if lexicon::DAY_WORDS.contains(&word) || lexicon::WEEKDAYS.contains(&word) || month {
             dates.push(word.to_owned());
         }
@@ -279,20 +293,60 @@ mod tests {
 
     #[test]
     fn numbers() {
-        assert!(refused_by(Guard::Numbers, "What is 15% of 240?", "What is 15% of 420?"));
-        assert!(refused_by(Guard::Numbers, "Plan a 3-day trip", "Plan a 5-day trip"));
-        assert!(!refused_by(Guard::Numbers, "Plan a two-day trip", "Plan a 2-day trip"));
-        assert!(!refused_by(Guard::Numbers, "a $300,000 loan", "a loan of $300000"));
+        assert!(refused_by(
+            Guard::Numbers,
+            "What is 15% of 240?",
+            "What is 15% of 420?"
+        ));
+        assert!(refused_by(
+            Guard::Numbers,
+            "Plan a 3-day trip",
+            "Plan a 5-day trip"
+        ));
+        assert!(!refused_by(
+            Guard::Numbers,
+            "Plan a two-day trip",
+            "Plan a 2-day trip"
+        ));
+        assert!(!refused_by(
+            Guard::Numbers,
+            "a $300,000 loan",
+            "a loan of $300000"
+        ));
     }
 
     #[test]
     fn negation() {
-        assert!(refused_by(Guard::Negation, "Which apps work offline?", "Which apps don't work offline?"));
-        assert!(refused_by(Guard::Negation, "a recipe with gluten", "a recipe without gluten"));
-        assert!(refused_by(Guard::Negation, "Is it legal to park here?", "Is it illegal to park here?"));
-        assert!(refused_by(Guard::Negation, "Why do people like cilantro?", "Why do people dislike cilantro?"));
-        assert!(!refused_by(Guard::Negation, "Why doesn't it start?", "Why won't it start?"));
-        assert!(!refused_by(Guard::Negation, "How do I install it?", "How do I install it now?"));
+        assert!(refused_by(
+            Guard::Negation,
+            "Which apps work offline?",
+            "Which apps don't work offline?"
+        ));
+        assert!(refused_by(
+            Guard::Negation,
+            "a recipe with gluten",
+            "a recipe without gluten"
+        ));
+        assert!(refused_by(
+            Guard::Negation,
+            "Is it legal to park here?",
+            "Is it illegal to park here?"
+        ));
+        assert!(refused_by(
+            Guard::Negation,
+            "Why do people like cilantro?",
+            "Why do people dislike cilantro?"
+        ));
+        assert!(!refused_by(
+            Guard::Negation,
+            "Why doesn't it start?",
+            "Why won't it start?"
+        ));
+        assert!(!refused_by(
+            Guard::Negation,
+            "How do I install it?",
+            "How do I install it now?"
+        ));
     }
 
     #[test]
@@ -311,48 +365,136 @@ mod tests {
 
     #[test]
     fn units() {
-        assert!(refused_by(Guard::Units, "How many feet are in a mile?", "How many yards are in a mile?"));
-        assert!(refused_by(Guard::Units, "Convert 20 C to Kelvin", "Convert 20 C to Fahrenheit"));
-        assert!(!refused_by(Guard::Units, "Convert 5 kg to lbs", "Convert 5 kilograms to pounds"));
-        assert!(!refused_by(Guard::Units, "Convert 30 C to F", "Convert 30 celsius to fahrenheit"));
+        assert!(refused_by(
+            Guard::Units,
+            "How many feet are in a mile?",
+            "How many yards are in a mile?"
+        ));
+        assert!(refused_by(
+            Guard::Units,
+            "Convert 20 C to Kelvin",
+            "Convert 20 C to Fahrenheit"
+        ));
+        assert!(!refused_by(
+            Guard::Units,
+            "Convert 5 kg to lbs",
+            "Convert 5 kilograms to pounds"
+        ));
+        assert!(!refused_by(
+            Guard::Units,
+            "Convert 30 C to F",
+            "Convert 30 celsius to fahrenheit"
+        ));
     }
 
     #[test]
     fn names() {
-        assert!(refused_by(Guard::Names, "What is the capital of Austria?", "What is the capital of Australia?"));
-        assert!(refused_by(Guard::Names, "how do i parse json in kotlin", "how do i parse json in swift"));
-        assert!(!refused_by(Guard::Names, "How do I sort a list in Python?", "how do i sort a list in python"));
-        assert!(!refused_by(Guard::Names, "Reverse a string in JS", "Reverse a string in JavaScript"));
-        assert!(!refused_by(Guard::Names, "Is it OK to freeze rice?", "Can I freeze rice?"));
+        assert!(refused_by(
+            Guard::Names,
+            "What is the capital of Austria?",
+            "What is the capital of Australia?"
+        ));
+        assert!(refused_by(
+            Guard::Names,
+            "how do i parse json in kotlin",
+            "how do i parse json in swift"
+        ));
+        assert!(!refused_by(
+            Guard::Names,
+            "How do I sort a list in Python?",
+            "how do i sort a list in python"
+        ));
+        assert!(!refused_by(
+            Guard::Names,
+            "Reverse a string in JS",
+            "Reverse a string in JavaScript"
+        ));
+        assert!(!refused_by(
+            Guard::Names,
+            "Is it OK to freeze rice?",
+            "Can I freeze rice?"
+        ));
     }
 
     #[test]
     fn dates() {
-        assert!(refused_by(Guard::Dates, "Which bills are due this week?", "Which bills are due next week?"));
-        assert!(refused_by(Guard::Dates, "Book a table for tonight", "Book a table for tomorrow night"));
-        assert!(refused_by(Guard::Dates, "What's on for Friday?", "What's on for Saturday?"));
-        assert!(!refused_by(Guard::Dates, "Plan meals for the coming week", "Plan meals for next week"));
-        assert!(!refused_by(Guard::Dates, "May I ask a question?", "Can I ask a question?"));
+        assert!(refused_by(
+            Guard::Dates,
+            "Which bills are due this week?",
+            "Which bills are due next week?"
+        ));
+        assert!(refused_by(
+            Guard::Dates,
+            "Book a table for tonight",
+            "Book a table for tomorrow night"
+        ));
+        assert!(refused_by(
+            Guard::Dates,
+            "What's on for Friday?",
+            "What's on for Saturday?"
+        ));
+        assert!(!refused_by(
+            Guard::Dates,
+            "Plan meals for the coming week",
+            "Plan meals for next week"
+        ));
+        assert!(!refused_by(
+            Guard::Dates,
+            "May I ask a question?",
+            "Can I ask a question?"
+        ));
     }
 
     #[test]
     fn operations() {
-        assert!(refused_by(Guard::Operations, "Calculate the sum of 3 and 4", "Calculate the average of 3 and 4"));
-        assert!(refused_by(Guard::Operations, "How do I upload a file?", "How do I download a file?"));
-        assert!(!refused_by(Guard::Operations, "Get rid of duplicate rows", "Drop duplicate rows"));
+        assert!(refused_by(
+            Guard::Operations,
+            "Calculate the sum of 3 and 4",
+            "Calculate the average of 3 and 4"
+        ));
+        assert!(refused_by(
+            Guard::Operations,
+            "How do I upload a file?",
+            "How do I download a file?"
+        ));
+        assert!(!refused_by(
+            Guard::Operations,
+            "Get rid of duplicate rows",
+            "Drop duplicate rows"
+        ));
     }
 
     #[test]
     fn comparisons() {
-        assert!(refused_by(Guard::Comparisons, "Is Python faster than Java?", "Is Python slower than Java?"));
-        assert!(refused_by(Guard::Comparisons, "Print the first 5 lines", "Print the last 5 lines"));
-        assert!(!refused_by(Guard::Comparisons, "the quickest route", "the fastest route"));
+        assert!(refused_by(
+            Guard::Comparisons,
+            "Is Python faster than Java?",
+            "Is Python slower than Java?"
+        ));
+        assert!(refused_by(
+            Guard::Comparisons,
+            "Print the first 5 lines",
+            "Print the last 5 lines"
+        ));
+        assert!(!refused_by(
+            Guard::Comparisons,
+            "the quickest route",
+            "the fastest route"
+        ));
     }
 
     #[test]
     fn questions() {
-        assert!(refused_by(Guard::Questions, "Who invented the telephone?", "When was the telephone invented?"));
-        assert!(!refused_by(Guard::Questions, "Why is the sky blue?", "What makes the sky blue?"));
+        assert!(refused_by(
+            Guard::Questions,
+            "Who invented the telephone?",
+            "When was the telephone invented?"
+        ));
+        assert!(!refused_by(
+            Guard::Questions,
+            "Why is the sky blue?",
+            "What makes the sky blue?"
+        ));
     }
 
     #[test]
@@ -361,14 +503,25 @@ mod tests {
             "How do I remove an item from an array in JavaScript?",
             "In JavaScript, how do I remove an item from an array?"
         ));
-        assert!(admitted_by_all("Summarize the plot of Hamlet.", "Could you please summarize the plot of Hamlet for me?"));
-        assert!(admitted_by_all("What causes hiccups?", "what causes hicups"));
+        assert!(admitted_by_all(
+            "Summarize the plot of Hamlet.",
+            "Could you please summarize the plot of Hamlet for me?"
+        ));
+        assert!(admitted_by_all(
+            "What causes hiccups?",
+            "what causes hicups"
+        ));
     }
 
     #[test]
     fn the_first_refusing_guard_is_named() {
         let refusal = Guards::all().admits("Is 51 prime?", "Is 53 prime?");
-        assert_eq!(refusal, Err(GuardRefusal { guard: Guard::Numbers }));
+        assert_eq!(
+            refusal,
+            Err(GuardRefusal {
+                guard: Guard::Numbers
+            })
+        );
         assert_eq!(
             refusal.map_err(|r| r.to_string()),
             Err("the prompts disagree on numbers".to_owned())
@@ -378,7 +531,12 @@ mod tests {
     #[test]
     fn no_guard_admits_anything_and_none_panics_on_odd_text() {
         assert_eq!(Guards::none().admits("sum", "average"), Ok(()));
-        for (a, b) in [("", ""), ("'", "..."), ("ß'ẞ 1,2", "+# é/"), ("this", "next")] {
+        for (a, b) in [
+            ("", ""),
+            ("'", "..."),
+            ("ß'ẞ 1,2", "+# é/"),
+            ("this", "next"),
+        ] {
             let _ = Guards::all().admits(a, b);
         }
     }

@@ -20,4 +20,4 @@ pub use minilm::{MINILM_MAX_TOKENS, MINILM_SAFETENSORS_SHA256, MiniLmEmbedder};
 /// The cosine similarity at or above which a stored prompt counts as the
 /// same question (the guards must agree too). Chosen from the evaluation
 /// in docs/caching.md.
-pub const DEFAULT_SIMILARITY_THRESHOLD: f32 = 0.9;
+pub const DEFAULT_SIMILARITY_THRESHOLD: f32 = 0.85;

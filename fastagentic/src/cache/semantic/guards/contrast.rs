@@ -51,11 +51,12 @@ impl Contrasts {
         let mut found = BTreeSet::new();
         for (g, group) in self.groups.iter().enumerate() {
             for (c, class) in group.iter().enumerate() {
-                let occurs = class.iter().any(|term| {
-                    !term.is_empty()
-                        && words
-                            .windows(term.len())
-                            .any(|window| window.iter().zip(term).all(|(w, t)| w == t))
+                let occurs = class.iter().any(|term| match term.as_slice() {
+                    [] => false,
+                    [one] => words.iter().any(|w| inflects(w, one)),
+                    several => words
+                        .windows(several.len())
+                        .any(|window| window.iter().zip(several).all(|(w, t)| w == t)),
                 });
                 if occurs {
                     found.insert((g, c));
@@ -70,9 +71,31 @@ impl Contrasts {
         let in_a = self.classes(a);
         let in_b = self.classes(b);
         let groups = |only: &BTreeSet<(usize, usize)>, other: &BTreeSet<(usize, usize)>| {
-            only.difference(other).map(|&(g, _)| g).collect::<BTreeSet<_>>()
+            only.difference(other)
+                .map(|&(g, _)| g)
+                .collect::<BTreeSet<_>>()
         };
         !groups(&in_a, &in_b).is_disjoint(&groups(&in_b, &in_a))
+    }
+}
+
+/// Whether `word` is `term` or an inflection of it: "declining" for
+/// "decline", "stopped" for "stop", "accepted" for "accept".
+fn inflects(word: &str, term: &str) -> bool {
+    let Some(ending) = word.strip_prefix(term) else {
+        return term
+            .strip_suffix('e')
+            .and_then(|stem| word.strip_prefix(stem))
+            .is_some_and(|ending| ending == "ing" || ending == "ed");
+    };
+    match ending {
+        "" | "ing" | "ed" => true,
+        "d" => term.ends_with('e'),
+        doubled => {
+            let last = term.chars().last();
+            let mut rest = doubled.chars();
+            term.len() >= 3 && rest.next() == last && matches!(rest.as_str(), "ing" | "ed")
+        }
     }
 }
 
@@ -90,16 +113,50 @@ mod tests {
 
     #[test]
     fn different_classes_of_one_group_contrast() {
-        assert!(contrast(&OPERATIONS, "the sum of 3 and 4", "the average of 3 and 4"));
-        assert!(contrast(&COMPARISONS, "Is it more reliable?", "Is it less reliable?"));
-        assert!(contrast(&QUESTIONS, "How much does it cost?", "How long does it take?"));
+        assert!(contrast(
+            &OPERATIONS,
+            "the sum of 3 and 4",
+            "the average of 3 and 4"
+        ));
+        assert!(contrast(
+            &COMPARISONS,
+            "Is it more reliable?",
+            "Is it less reliable?"
+        ));
+        assert!(contrast(
+            &QUESTIONS,
+            "How much does it cost?",
+            "How long does it take?"
+        ));
     }
 
     #[test]
     fn synonyms_and_left_out_words_do_not() {
-        assert!(!contrast(&OPERATIONS, "the sum of 3 and 4", "the total of 3 and 4"));
-        assert!(!contrast(&COMPARISONS, "the fastest way", "the quickest way"));
+        assert!(!contrast(
+            &OPERATIONS,
+            "the sum of 3 and 4",
+            "the total of 3 and 4"
+        ));
+        assert!(!contrast(
+            &COMPARISONS,
+            "the fastest way",
+            "the quickest way"
+        ));
         assert!(!contrast(&QUESTIONS, "Why is it so?", "What makes it so?"));
+    }
+
+    #[test]
+    fn inflections_match_their_term() {
+        assert!(inflects("declining", "decline"));
+        assert!(inflects("declined", "decline"));
+        assert!(inflects("stopping", "stop"));
+        assert!(inflects("accepted", "accept"));
+        assert!(!inflects("stopper", "stop"));
+        assert!(contrast(
+            &OPERATIONS,
+            "an email declining an offer",
+            "an email accepting an offer"
+        ));
     }
 
     #[test]

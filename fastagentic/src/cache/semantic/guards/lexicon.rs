@@ -185,8 +185,7 @@ pub(super) const NUMBER_WORDS: &[(&str, &str)] = &[
 pub(super) const NEGATIONS: &[&str] = &[
     "not", "no", "never", "none", "nothing", "nobody", "nowhere", "neither", "nor", "without",
     "cannot", "dont", "doesnt", "didnt", "isnt", "arent", "wasnt", "werent", "wont", "wouldnt",
-    "cant", "couldnt", "shouldnt", "hasnt", "havent", "hadnt", "mustnt", "aint", "neednt",
-    "shant",
+    "cant", "couldnt", "shouldnt", "hasnt", "havent", "hadnt", "mustnt", "aint", "neednt", "shant",
 ];
 
 /// Prefixes that turn a word into its opposite: "safe" / "unsafe",
@@ -202,8 +201,8 @@ pub(super) const FUNCTION_WORDS: &[&str] = &[
     "would", "should", "will", "shall", "may", "might", "must", "have", "has", "had", "how",
     "what", "which", "who", "whom", "whose", "why", "when", "where", "to", "from", "in", "on",
     "at", "for", "with", "of", "by", "into", "than", "about", "as", "over", "under", "between",
-    "after", "before", "and", "or", "but", "if", "so", "then", "there", "here", "please",
-    "kindly", "some", "any", "many", "much", "very", "really", "just", "also", "too", "not", "no",
+    "after", "before", "and", "or", "but", "if", "so", "then", "there", "here", "please", "kindly",
+    "some", "any", "many", "much", "very", "really", "just", "also", "too", "not", "no",
 ];
 
 /// Words that pin a prompt to a day: today, tomorrow, yesterday, tonight.
@@ -355,7 +354,10 @@ pub(super) const OPERATIONS: &[Group] = &[
         &["multiply", "times", "multiplication"],
         &["divide", "division", "divided"],
     ],
-    &[&["encrypt", "encryption", "encipher"], &["decrypt", "decryption"]],
+    &[
+        &["encrypt", "encryption", "encipher"],
+        &["decrypt", "decryption"],
+    ],
     &[&["encode", "encoding"], &["decode", "decoding"]],
     &[
         &["compress", "zip", "archive"],
@@ -378,7 +380,15 @@ pub(super) const OPERATIONS: &[Group] = &[
     &[&["lock"], &["unlock"]],
     &[
         &["add", "insert", "append", "create", "include"],
-        &["remove", "delete", "drop", "erase", "exclude", "get rid of", "eliminate"],
+        &[
+            "remove",
+            "delete",
+            "drop",
+            "erase",
+            "exclude",
+            "get rid of",
+            "eliminate",
+        ],
     ],
     &[
         &["serialize", "serialise", "marshal"],
@@ -394,7 +404,10 @@ pub(super) const OPERATIONS: &[Group] = &[
         &["decrease", "reduce", "decrement", "shrink"],
     ],
     &[&["union"], &["intersection"]],
-    &[&["accept", "approve"], &["decline", "reject", "refuse", "deny"]],
+    &[
+        &["accept", "approve"],
+        &["decline", "reject", "refuse", "deny"],
+    ],
     &[&["win", "beat"], &["lose"]],
     &[&["pass", "succeed"], &["fail"]],
     &[&["send"], &["receive"]],
@@ -407,16 +420,24 @@ pub(super) const OPERATIONS: &[Group] = &[
 /// Qualities and comparisons that exclude each other.
 pub(super) const COMPARISONS: &[Group] = &[
     &[
-        &["fast", "faster", "fastest", "quick", "quicker", "quickest", "rapid"],
+        &[
+            "fast", "faster", "fastest", "quick", "quicker", "quickest", "rapid",
+        ],
         &["slow", "slower", "slowest"],
     ],
     &[
-        &["big", "bigger", "biggest", "large", "larger", "largest", "huge", "greater", "greatest"],
+        &[
+            "big", "bigger", "biggest", "large", "larger", "largest", "huge", "greater", "greatest",
+        ],
         &["small", "smaller", "smallest", "little", "tiny"],
     ],
     &[
-        &["max", "maximum", "highest", "most", "top", "greatest", "largest", "biggest"],
-        &["min", "minimum", "lowest", "least", "fewest", "bottom", "smallest"],
+        &[
+            "max", "maximum", "highest", "most", "top", "greatest", "largest", "biggest",
+        ],
+        &[
+            "min", "minimum", "lowest", "least", "fewest", "bottom", "smallest",
+        ],
     ],
     &[
         &["high", "higher", "tall", "taller", "tallest"],
@@ -459,19 +480,32 @@ pub(super) const COMPARISONS: &[Group] = &[
         &["deep", "deeper", "deepest"],
         &["shallow", "shallower", "shallowest"],
     ],
-    &[&["thick", "thicker", "thickest"], &["thin", "thinner", "thinnest"]],
+    &[
+        &["thick", "thicker", "thickest"],
+        &["thin", "thinner", "thinnest"],
+    ],
     &[
         &["strong", "stronger", "strongest"],
         &["weak", "weaker", "weakest"],
     ],
-    &[&["early", "earlier", "earliest"], &["late", "later", "latest"]],
+    &[
+        &["early", "earlier", "earliest"],
+        &["late", "later", "latest"],
+    ],
     &[
         &["first", "top", "initial", "earliest", "beginning"],
         &["last", "bottom", "final", "latest", "recent", "end"],
     ],
     &[
         &["pro", "advantage", "benefit", "upside", "positive"],
-        &["con", "disadvantage", "drawback", "downside", "negative", "side effect"],
+        &[
+            "con",
+            "disadvantage",
+            "drawback",
+            "downside",
+            "negative",
+            "side effect",
+        ],
     ],
     &[
         &["symptom", "sign"],
@@ -479,7 +513,11 @@ pub(super) const COMPARISONS: &[Group] = &[
         &["treatment", "cure", "remedy"],
         &["prevention", "prevent"],
     ],
-    &[&["boiling", "boil"], &["freezing", "freeze"], &["melting", "melt"]],
+    &[
+        &["boiling", "boil"],
+        &["freezing", "freeze"],
+        &["melting", "melt"],
+    ],
     &[
         &["safe", "safer", "safest"],
         &["dangerous", "unsafe", "risky", "harmful"],
@@ -502,7 +540,8 @@ pub(super) const COMPARISONS: &[Group] = &[
 
 /// Question words that ask for different things.
 pub(super) const QUESTIONS: &[Group] = &[&[
-    &["why"],
+    &["why", "how come"],
+    &["how"],
     &["when", "what time"],
     &["where"],
     &["who", "whom", "whose"],

@@ -77,8 +77,14 @@ mod tests {
             "How do I convert kilograms to pounds?",
             "How do I convert pounds to kilograms?"
         ));
-        assert!(swapped_text("Is Rust faster than Go?", "Is Go faster than Rust?"));
-        assert!(swapped_text("Did Google acquire YouTube?", "Did YouTube acquire Google?"));
+        assert!(swapped_text(
+            "Is Rust faster than Go?",
+            "Is Go faster than Rust?"
+        ));
+        assert!(swapped_text(
+            "Did Google acquire YouTube?",
+            "Did YouTube acquire Google?"
+        ));
     }
 
     #[test]

@@ -188,7 +188,9 @@ mod tests {
     fn names_numbers_and_contractions_stay_one_word() {
         assert_eq!(
             norms("Don't use Node.js 3.12 or C++ at 300,000 km/h"),
-            ["dont", "use", "node.js", "3.12", "or", "c++", "at", "300000", "km/h"]
+            [
+                "dont", "use", "node.js", "3.12", "or", "c++", "at", "300000", "km/h"
+            ]
         );
     }
 
