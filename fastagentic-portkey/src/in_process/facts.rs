@@ -9,7 +9,8 @@ use serde_json::{Map, Value};
 use crate::settings::NAME;
 
 /// Fills the `portkey` section: `cache_status` (`HIT`, `MISS`, `REFRESH`,
-/// `DISABLED`), `cache_hit`, `retry_attempts` (retries made),
+/// `SEMANTIC HIT`, `SEMANTIC MISS`, `DISABLED`), `cache_hit`, on a semantic
+/// hit `cache_similarity`, `retry_attempts` (retries made),
 /// `retries_exhausted` (always false on an answer), `last_used_option_index`
 /// (`config.targets[1]...`), `provider` (set by the answering target),
 /// `trace_id`.
@@ -18,6 +19,8 @@ pub(crate) fn fill(reply: &mut GatewayReply, trace_id: Option<String>) {
     let cache_status = route
         .cache
         .map_or("DISABLED", |cache| cache.status.as_str());
+    let cache_hit = route.cache.is_some_and(|cache| cache.status.is_hit());
+    let similarity = route.cache.and_then(|cache| cache.similarity);
     // `config.targets[1].targets[0]`, written into one string.
     let mut index = String::with_capacity(6 + 11 * route.path.segments().len());
     index.push_str("config");
@@ -35,7 +38,10 @@ pub(crate) fn fill(reply: &mut GatewayReply, trace_id: Option<String>) {
         return;
     };
     section.insert("cache_status".into(), cache_status.into());
-    section.insert("cache_hit".into(), (cache_status == "HIT").into());
+    section.insert("cache_hit".into(), cache_hit.into());
+    if let Some(similarity) = similarity {
+        section.insert("cache_similarity".into(), similarity.into());
+    }
     section.insert("retry_attempts".into(), retries.into());
     section.insert("retries_exhausted".into(), false.into());
     section.insert("last_used_option_index".into(), index.into());

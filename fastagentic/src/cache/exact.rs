@@ -19,6 +19,8 @@ pub struct CacheStats {
     misses: AtomicU64,
     refreshes: AtomicU64,
     stores: AtomicU64,
+    semantic_hits: AtomicU64,
+    guard_refusals: AtomicU64,
 }
 
 impl CacheStats {
@@ -37,6 +39,39 @@ impl CacheStats {
     /// Answers stored.
     pub fn stores(&self) -> u64 {
         self.stores.load(Ordering::Relaxed)
+    }
+    /// Of the hits, those answered with the answer to a prompt that means
+    /// the same (a semantic cache's).
+    pub fn semantic_hits(&self) -> u64 {
+        self.semantic_hits.load(Ordering::Relaxed)
+    }
+    /// Near matches a semantic cache's guards refused.
+    pub fn guard_refusals(&self) -> u64 {
+        self.guard_refusals.load(Ordering::Relaxed)
+    }
+
+    /// Counts one call that ended with `status`.
+    pub(crate) fn count(&self, status: CacheStatus) {
+        let counter = match status {
+            CacheStatus::Hit => &self.hits,
+            CacheStatus::SemanticHit => {
+                self.semantic_hits.fetch_add(1, Ordering::Relaxed);
+                &self.hits
+            }
+            CacheStatus::Miss | CacheStatus::SemanticMiss => &self.misses,
+            CacheStatus::Refresh => &self.refreshes,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts one answer stored.
+    pub(crate) fn count_store(&self) {
+        self.stores.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts one near match the guards refused.
+    pub(crate) fn count_guard_refusal(&self) {
+        self.guard_refusals.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -134,6 +169,7 @@ impl<G: LlmGateway> ExactCache<G> {
                 reply.route.cache = Some(CacheFacts {
                     status: CacheStatus::Hit,
                     age: Some(entry.age()),
+                    similarity: None,
                 });
                 return Ok(reply);
             }
@@ -171,7 +207,11 @@ impl<G: LlmGateway> ExactCache<G> {
                 });
             }
         }
-        reply.route.cache = Some(CacheFacts { status, age: None });
+        reply.route.cache = Some(CacheFacts {
+            status,
+            age: None,
+            similarity: None,
+        });
         Ok(reply)
     }
 
@@ -183,7 +223,7 @@ impl<G: LlmGateway> ExactCache<G> {
 }
 
 /// The stored answer in the form `request` asks for, if it fits.
-fn served(request: &GatewayRequest, answer: &CachedAnswer) -> Option<Answer> {
+pub(super) fn served(request: &GatewayRequest, answer: &CachedAnswer) -> Option<Answer> {
     match (request, answer) {
         (GatewayRequest::Chat(_), CachedAnswer::Chat(response)) => {
             Some(Answer::Chat(response.clone()))

@@ -60,6 +60,17 @@ impl CacheKey {
         Self(hasher.finalize().into())
     }
 
+    /// A key from its 32 bytes, as a store that keeps keys elsewhere
+    /// (Redis) gives them back.
+    pub const fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
+    /// The key's 32 bytes.
+    pub const fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
     /// The key as 64 hex digits.
     pub fn to_hex(&self) -> String {
         self.0.iter().map(|b| format!("{b:02x}")).collect()

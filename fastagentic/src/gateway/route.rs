@@ -118,26 +118,41 @@ pub enum CacheStatus {
     Miss,
     /// Told to skip the cache: answered upstream and stored anew.
     Refresh,
+    /// Answered from the cache with the answer to a prompt that means the
+    /// same (the semantic cache).
+    SemanticHit,
+    /// No stored prompt near enough: answered upstream (and stored).
+    SemanticMiss,
 }
 
 impl CacheStatus {
-    /// `HIT`, `MISS` or `REFRESH`, as Portkey's `x-portkey-cache-status` says.
+    /// `HIT`, `MISS`, `REFRESH`, `SEMANTIC HIT` or `SEMANTIC MISS`, as
+    /// Portkey's `x-portkey-cache-status` says.
     pub fn as_str(self) -> &'static str {
         match self {
             CacheStatus::Hit => "HIT",
             CacheStatus::Miss => "MISS",
             CacheStatus::Refresh => "REFRESH",
+            CacheStatus::SemanticHit => "SEMANTIC HIT",
+            CacheStatus::SemanticMiss => "SEMANTIC MISS",
         }
+    }
+
+    /// Whether the answer came from the cache (exactly or semantically).
+    pub fn is_hit(self) -> bool {
+        matches!(self, CacheStatus::Hit | CacheStatus::SemanticHit)
     }
 }
 
 /// A cache's part of a route.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct CacheFacts {
     /// What it did.
     pub status: CacheStatus,
     /// On a hit, the age of the entry served.
     pub age: Option<std::time::Duration>,
+    /// On a semantic hit, the cosine similarity of the stored prompt.
+    pub similarity: Option<f32>,
 }
 
 /// The route of one call, relative to the node that returns it.
@@ -160,10 +175,7 @@ impl Route {
     /// Records the attempts of the answering node, unless a retry nearer
     /// to it already did.
     pub fn note_attempts(&mut self, attempts: u32) {
-        if self
-            .cache
-            .is_some_and(|cache| cache.status == CacheStatus::Hit)
-        {
+        if self.cache.is_some_and(|cache| cache.status.is_hit()) {
             return; // answered from the cache: no call was made below it
         }
         self.attempts.get_or_insert(attempts);
@@ -188,8 +200,9 @@ impl Route {
     /// of the outermost one answered), `model` and `failed` (each with
     /// `target_index`, `model`, `error`, `status`). In nested trees `path`
     /// gives the whole path, e.g. `targets[1].targets[0]`. With a cache on
-    /// the way: `cache_status` (`HIT`, `MISS`, `REFRESH`) and, on a hit,
-    /// `cache_age_ms`.
+    /// the way: `cache_status` (`HIT`, `MISS`, `REFRESH`, `SEMANTIC HIT`,
+    /// `SEMANTIC MISS`), on a hit `cache_age_ms`, and on a semantic hit
+    /// `cache_similarity`.
     pub fn facts(&self) -> Option<Value> {
         if self.path.is_root() && self.attempts.is_none() && self.cache.is_none() {
             return None;
@@ -202,6 +215,9 @@ impl Route {
                     "cache_age_ms".to_owned(),
                     json!(u64::try_from(age.as_millis()).unwrap_or(u64::MAX)),
                 );
+            }
+            if let Some(similarity) = cache.similarity {
+                section.insert("cache_similarity".to_owned(), json!(similarity));
             }
             if self.path.is_root() && self.attempts.is_none() {
                 return Some(Value::Object(section));

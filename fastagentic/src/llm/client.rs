@@ -295,7 +295,10 @@ impl LlmClient {
         let mut saved = None;
         if let Some(serde_json::Value::Object(section)) =
             metadata.get_mut(crate::reliability::METADATA_KEY)
-            && section.get("cache_status").and_then(|s| s.as_str()) == Some("HIT")
+            && matches!(
+                section.get("cache_status").and_then(|s| s.as_str()),
+                Some("HIT" | "SEMANTIC HIT")
+            )
         {
             saved = Some(usage.cost.unwrap_or(0.0));
             section.insert("saved_cost".to_owned(), serde_json::json!(saved));
