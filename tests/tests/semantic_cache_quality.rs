@@ -110,6 +110,12 @@ fn score(embedder: &MiniLmEmbedder, name: &'static str, pairs: Vec<Pair>) -> Par
     Part { name, pairs }
 }
 
+/// Whether the pair is served from the cache: `cosine >= threshold` and
+/// `guards` admit it.
+fn hit(scored: &Scored, threshold: f32, guards: &Guards) -> bool {
+    scored.cosine >= threshold && guards.admits(&scored.pair.a, &scored.pair.b).is_ok()
+}
+
 /// The outcome of serving a pair when `cosine >= threshold` and `guards` admit it.
 fn decide(part: &Part, threshold: f32, guards: &Guards) -> Outcome {
     let mut outcome = Outcome {
@@ -119,8 +125,7 @@ fn decide(part: &Part, threshold: f32, guards: &Guards) -> Outcome {
         false_hits: 0,
     };
     for scored in &part.pairs {
-        let hit =
-            scored.cosine >= threshold && guards.admits(&scored.pair.a, &scored.pair.b).is_ok();
+        let hit = hit(scored, threshold, guards);
         match scored.pair.label {
             Label::Same => {
                 outcome.paraphrases += 1;
@@ -225,6 +230,16 @@ fn report(parts: &[Part]) {
         );
     }
     println!();
+    let safe = (50..=100)
+        .rev()
+        .map(|hundredths| hundredths as f32 / 100.0)
+        .take_while(|&t| decide(&parts[0], t, &Guards::default()).false_hits == 0)
+        .last();
+    if let Some(safe) = safe {
+        println!(
+            "Lowest threshold (in steps of 0.01) with no tuning false hit under the default guards: {safe:.2}"
+        );
+    }
     for part in parts {
         println!(
             "ROC AUC of the plain cosine, {}: {:.3}",
@@ -232,27 +247,30 @@ fn report(parts: &[Part]) {
             roc_auc(part)
         );
     }
-    println!("\nFalse hits of the default decision by kind of near miss:");
-    for part in parts {
-        let mut by_category: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-        for scored in part
-            .pairs
-            .iter()
-            .filter(|s| s.pair.label == Label::Different)
-        {
-            let entry = by_category.entry(&scored.pair.category).or_default();
-            entry.1 += 1;
-            let hit = scored.cosine >= t
-                && Guards::default()
-                    .admits(&scored.pair.a, &scored.pair.b)
-                    .is_ok();
-            entry.0 += usize::from(hit);
+    for (label, title) in [
+        (
+            Label::Same,
+            "Paraphrases served by the default decision, by kind",
+        ),
+        (
+            Label::Different,
+            "False hits of the default decision by kind of near miss",
+        ),
+    ] {
+        println!("\n{title}:");
+        for part in parts {
+            let mut by_category: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+            for scored in part.pairs.iter().filter(|s| s.pair.label == label) {
+                let entry = by_category.entry(&scored.pair.category).or_default();
+                entry.0 += usize::from(hit(scored, t, &Guards::default()));
+                entry.1 += 1;
+            }
+            let cells: Vec<String> = by_category
+                .iter()
+                .map(|(category, (hits, total))| format!("{category} {hits}/{total}"))
+                .collect();
+            println!("- {}: {}", part.name, cells.join(", "));
         }
-        let cells: Vec<String> = by_category
-            .iter()
-            .map(|(category, (hits, total))| format!("{category} {hits}/{total}"))
-            .collect();
-        println!("- {}: {}", part.name, cells.join(", "));
     }
 }
 
