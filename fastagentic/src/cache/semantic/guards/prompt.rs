@@ -141,7 +141,7 @@ pub(super) fn normalise(raw: &str) -> String {
         .unwrap_or(&lower);
     let bare: String = lower.chars().filter(|&c| c != '\'').collect();
     if let Some(&(_, canonical)) = lexicon::ALIASES.iter().find(|(alias, _)| *alias == bare) {
-        return canonical.to_owned();
+        return stem(canonical);
     }
     if let Some(&(_, digits)) = lexicon::NUMBER_WORDS.iter().find(|(w, _)| *w == bare) {
         return digits.to_owned();
