@@ -229,6 +229,24 @@ fn report(parts: &[Part]) {
             &Guards::only(&[guard]),
         );
     }
+    header(&format!(
+        "Each guard off together with the replaced-word guard (near misses reworded beyond one slot), at cosine >= {t:.2}"
+    ));
+    let base = without(Guard::ReplacedWord);
+    row("without replaced word", t, &base);
+    for &guard in base.enabled() {
+        let rest: Vec<Guard> = base
+            .enabled()
+            .iter()
+            .copied()
+            .filter(|g| *g != guard)
+            .collect();
+        row(
+            &format!("without replaced word and {}", guard.name()),
+            t,
+            &Guards::only(&rest),
+        );
+    }
     println!();
     let safe = (50..=100)
         .rev()
