@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::workload::SeedConfig;
 
 /// Every path the harness knows, in report order.
-pub const PATHS: [&str; 13] = [
+pub const PATHS: [&str; 14] = [
     "direct",
     "baseline",
     "fastagentic",
@@ -20,6 +20,7 @@ pub const PATHS: [&str; 13] = [
     "portkey-gateway-loadbalance",
     "litellm",
     "fastagentic-litellm",
+    "semantic-cache",
 ];
 
 /// The paths that need no peer, in report order: what `--quick` runs unless
@@ -68,7 +69,7 @@ OPTIONS:
                           portkey-inprocess-cache-hit, portkey,
                           fastagentic-portkey, portkey-gateway-fallback,
                           portkey-gateway-loadbalance, litellm,
-                          fastagentic-litellm (default: all)
+                          fastagentic-litellm, semantic-cache (default: all)
     --out DIR             where the report goes (default: <target>/bench)
     --duration SECS       measured window per request/response run (default 8)
     --warmup SECS         warm-up before it (default 2)
@@ -120,7 +121,9 @@ impl Options {
         let mut options = Options {
             quick,
             paths: if quick {
-                OWN_PATHS.to_vec()
+                let mut own = OWN_PATHS.to_vec();
+                own.push("semantic-cache");
+                own
             } else {
                 PATHS.to_vec()
             },
@@ -209,6 +212,7 @@ mod tests {
         let o = parse(&["--quick"]).unwrap().unwrap();
         assert!(o.quick && o.wants("fastagentic") && !o.wants("portkey"));
         assert!(o.wants("portkey-inprocess-cache-hit") && !o.wants("portkey-gateway-fallback"));
+        assert!(o.wants("semantic-cache"));
         assert_eq!(
             seed_config("portkey-gateway-loadbalance"),
             Some(SeedConfig::LoadBalance)

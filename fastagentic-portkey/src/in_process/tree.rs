@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use fastagentic::Secret;
 use fastagentic::cache::ExactCache;
+use fastagentic::cache::semantic::{Embedder, SemanticCache};
 use fastagentic::gateway::{LlmGateway, shared};
 use fastagentic::llm::Extra;
 use fastagentic::reliability::{
@@ -31,6 +32,8 @@ use crate::DEFAULT_RETRY_STATUS_CODES;
 /// What compiling needs besides the config.
 pub(crate) struct Env<'a> {
     pub(crate) keys: &'a VirtualKeys,
+    /// The embedder of `cache.mode: "semantic"`, loaded on first use.
+    pub(crate) embedder: &'a dyn Fn() -> Result<Arc<dyn Embedder>, String>,
     pub(crate) http: Option<&'a reqwest::Client>,
     /// The first retry's wait (Portkey: 1 s, doubling to 16 s).
     pub(crate) retry_base_delay: Duration,
@@ -341,18 +344,36 @@ fn leaf(
         gateway = retried(gateway, retry, env);
     }
     let mut caches = false;
-    if let Some(cache) = &here.cache
-        && matches!(
-            cache.get("mode").and_then(Value::as_str),
-            Some("simple" | "semantic")
-        )
-    {
-        let mut cached = ExactCache::new(gateway);
-        if let Some(seconds) = cache.get("max_age").and_then(Value::as_u64) {
-            cached = cached.max_age(Duration::from_secs(seconds));
+    if let Some(cache) = &here.cache {
+        let max_age = cache
+            .get("max_age")
+            .and_then(Value::as_u64)
+            .map(Duration::from_secs);
+        match cache.get("mode").and_then(Value::as_str) {
+            Some("simple") => {
+                let mut cached = ExactCache::new(gateway);
+                if let Some(max_age) = max_age {
+                    cached = cached.max_age(max_age);
+                }
+                gateway = shared(cached);
+                caches = true;
+            }
+            Some("semantic") => match (env.embedder)() {
+                Ok(embedder) => {
+                    let mut cached = SemanticCache::with_embedder(gateway, embedder);
+                    if let Some(max_age) = max_age {
+                        cached = cached.max_age(max_age);
+                    }
+                    gateway = shared(cached);
+                    caches = true;
+                }
+                Err(problem) => {
+                    problems.push(format!("{path}.cache: {problem}"));
+                    return None;
+                }
+            },
+            _ => {}
         }
-        gateway = shared(cached);
-        caches = true;
     }
     if !here.override_params.is_empty() {
         gateway = shared(Override::new(gateway, here.override_params.clone()));

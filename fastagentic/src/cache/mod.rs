@@ -6,10 +6,13 @@
 //! | [`ExactCache`] | serve the same request (by [`CacheKey`]) from a [`CacheStore`] |
 //! | [`MemoryStore`] | the in-process store, bounded by bytes, each entry with its own time to live |
 //! | [`CacheControl`] | what one request asks of the caches: refresh, another namespace |
+//! | [`semantic::SemanticCache`] | serve a request that means the same (an embedder, an index, guards) |
+//! | [`CacheLayer`] | exact or semantic, as an option of a built-in gateway |
 
 mod control;
 mod exact;
 mod key;
+mod layer;
 mod replay;
 pub mod semantic;
 mod store;
@@ -17,4 +20,5 @@ mod store;
 pub use control::CacheControl;
 pub use exact::{CacheStats, DEFAULT_MAX_AGE, ExactCache};
 pub use key::{CacheKey, CacheScope};
+pub use layer::CacheLayer;
 pub use store::{CacheEntry, CacheStore, CachedAnswer, DEFAULT_CACHE_BYTES, MemoryStore};

@@ -8,15 +8,17 @@ use super::{
     BreakerPolicy, CircuitBreaker, CircuitState, ErrorFilter, Fallback, Override, RateLimit,
     RateLimiter, Retry, RetryPolicy, Target, Timeout,
 };
+use crate::cache::CacheLayer;
 use crate::gateway::{
     BoxFuture, CallContext, GatewayError, GatewayReply, GatewayRequest, LlmGateway, Node, NodeKind,
     Strategy,
 };
 
-/// Any gateway made reliable: retry, fallback chain, rate limit, circuit
-/// breaker and timeout, each optional, assembled in this order (outermost
-/// first):
+/// Any gateway made reliable: cache, retry, fallback chain, rate limit,
+/// circuit breaker and timeout, each optional, assembled in this order
+/// (outermost first):
 ///
+/// 0. A cache ([`CacheLayer`]: exact or semantic); a hit calls nothing below.
 /// 1. [`RateLimiter`]: one budget for the whole gateway; a call counts once
 ///    however often it is retried or falls back.
 /// 2. [`Fallback`]: the primary (this gateway, the request's model), then
@@ -57,6 +59,7 @@ pub struct ReliableGateway {
     rate_limit: Option<RateLimit>,
     breaker: Option<BreakerPolicy>,
     timeout: Option<Duration>,
+    cache: Option<CacheLayer>,
     built: OnceLock<Built>,
 }
 
@@ -75,6 +78,7 @@ impl std::fmt::Debug for ReliableGateway {
             .field("rate_limit", &self.rate_limit)
             .field("circuit_breaker", &self.breaker)
             .field("timeout", &self.timeout)
+            .field("cache", &self.cache)
             .finish()
     }
 }
@@ -90,6 +94,7 @@ impl ReliableGateway {
             rate_limit: None,
             breaker: None,
             timeout: None,
+            cache: None,
             built: OnceLock::new(),
         }
     }
@@ -129,6 +134,13 @@ impl ReliableGateway {
     /// Bounds each attempt (a stream: until its first chunk) to `per_call`.
     pub fn timeout(mut self, per_call: Duration) -> Self {
         self.timeout = Some(per_call);
+        self.rebuilt()
+    }
+
+    /// Answers from a cache, exact or semantic, in front of everything
+    /// else: a hit spends no rate-limit budget and calls no target.
+    pub fn cache(mut self, cache: CacheLayer) -> Self {
+        self.cache = Some(cache);
         self.rebuilt()
     }
 
@@ -199,6 +211,9 @@ impl ReliableGateway {
         };
         if let Some(limit) = &self.rate_limit {
             tree = Arc::new(RateLimiter::new(tree, limit.clone()));
+        }
+        if let Some(cache) = &self.cache {
+            tree = cache.wrap(tree);
         }
         Built { tree }
     }
