@@ -531,6 +531,33 @@ mod tests {
     }
 
     #[test]
+    fn random_text_never_panics() {
+        // A fixed-seed generator over letters, digits, joiners, punctuation
+        // and multi-byte characters: the guards read user text.
+        const ALPHABET: &[char] = &[
+            'a', 'e', 's', 'I', 'T', 'x', '1', '0', '\'', '’', '.', ',', '/', '+', '#', '-', ':',
+            '?', ' ', ' ', 'é', 'ß', 'ẞ', 'İ', '中', '😀', '\u{301}',
+        ];
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move |bound: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            usize::try_from(state % bound as u64).unwrap_or(0)
+        };
+        for _ in 0..2000 {
+            let mut text = || {
+                let len = next(24);
+                (0..len)
+                    .map(|_| ALPHABET[next(ALPHABET.len())])
+                    .collect::<String>()
+            };
+            let (a, b) = (text(), text());
+            let _ = Guards::all().admits(&a, &b);
+        }
+    }
+
+    #[test]
     fn no_guard_admits_anything_and_none_panics_on_odd_text() {
         assert_eq!(Guards::none().admits("sum", "average"), Ok(()));
         for (a, b) in [
