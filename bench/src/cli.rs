@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::workload::SeedConfig;
 
 /// Every path the harness knows, in report order.
-pub const PATHS: [&str; 14] = [
+pub const PATHS: [&str; 15] = [
     "direct",
     "nginx",
     "baseline",
@@ -21,6 +21,7 @@ pub const PATHS: [&str; 14] = [
     "portkey-gateway-loadbalance",
     "litellm",
     "fastagentic-litellm",
+    "semantic-cache",
 ];
 
 /// The paths that need no slow peer, in report order: what `--quick` runs
@@ -71,7 +72,7 @@ OPTIONS:
                           portkey-inprocess-cache-hit, portkey,
                           fastagentic-portkey, portkey-gateway-fallback,
                           portkey-gateway-loadbalance, litellm,
-                          fastagentic-litellm (default: all)
+                          fastagentic-litellm, semantic-cache (default: all)
     --out DIR             where the report goes (default: <target>/bench)
     --runs N              repeat the measurements N times and report each
                           figure's median and spread (min-max); the Portkey
@@ -135,7 +136,9 @@ impl Options {
         let mut options = Options {
             quick,
             paths: if quick {
-                OWN_PATHS.to_vec()
+                let mut own = OWN_PATHS.to_vec();
+                own.push("semantic-cache");
+                own
             } else {
                 PATHS.to_vec()
             },
@@ -249,6 +252,7 @@ mod tests {
         let o = parse(&["--quick"]).unwrap().unwrap();
         assert!(o.quick && o.wants("fastagentic") && !o.wants("portkey"));
         assert!(o.wants("portkey-inprocess-cache-hit") && !o.wants("portkey-gateway-fallback"));
+        assert!(o.wants("semantic-cache"));
         assert_eq!(
             seed_config("portkey-gateway-loadbalance"),
             Some(SeedConfig::LoadBalance)

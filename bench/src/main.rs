@@ -21,6 +21,7 @@ mod nginx;
 mod procfs;
 mod report;
 mod run;
+mod semantic;
 mod server;
 mod shared_store;
 mod spread;

@@ -130,6 +130,8 @@ pub struct Report {
     pub streams: Vec<StreamRow>,
     /// Start-up times.
     pub startup: Startup,
+    /// The semantic cache's rows (issue 15).
+    pub semantic: Vec<crate::semantic::SemanticRow>,
     /// Free-form remarks (peer ladders, failures).
     pub notes: Vec<String>,
     /// How long the whole run took, s.
@@ -719,6 +721,20 @@ Targets (ratios from this run):
                 }
             );
         }
+        if !self.semantic.is_empty() {
+            let _ = writeln!(
+                md,
+                "\n## Semantic cache (issue 15)\n\n| measured | figure | target |\n|---|---|---|"
+            );
+            for row in &self.semantic {
+                let target = match (row.target, row.met) {
+                    (Some(target), Some(true)) => format!("{target}: met"),
+                    (Some(target), _) => format!("{target}: missed"),
+                    _ => String::new(),
+                };
+                let _ = writeln!(md, "| {} | {} | {target} |", row.what, row.value);
+            }
+        }
         if !self.notes.is_empty() {
             let _ = writeln!(md, "\n## Notes\n");
             for note in &self.notes {
@@ -819,6 +835,7 @@ Targets (ratios from this run):
             },
             "streams": streams,
             "targets": targets,
+            "semantic_cache": self.semantic.iter().map(crate::semantic::SemanticRow::json).collect::<Vec<_>>(),
             "notes": self.notes,
             "runs": self.round_reports().iter().map(|r| {
                 let run = r.json();

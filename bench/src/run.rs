@@ -95,6 +95,15 @@ pub async fn run(options: Options) -> Result<Report, String> {
         rounds.push(bench.round(round == 0).await);
     }
 
+    // The semantic cache's pieces, in this process, once.
+    let mut semantic = Vec::new();
+    if options.wants("semantic-cache") {
+        match crate::semantic::measure(options.quick).await {
+            Ok(rows) => semantic = rows,
+            Err(e) => bench.notes.push(format!("semantic cache: failed: {e}")),
+        }
+    }
+
     let Bench {
         upstream,
         rustc_seen,
@@ -143,6 +152,7 @@ pub async fn run(options: Options) -> Result<Report, String> {
             requests: Vec::new(),
             streams: Vec::new(),
             startup: Startup::default(),
+            semantic,
             notes,
             took_s: started.elapsed().as_secs_f64(),
             rounds: Vec::new(),

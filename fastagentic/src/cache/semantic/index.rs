@@ -356,7 +356,7 @@ mod tests {
 
     #[test]
     fn the_graph_finds_what_the_exact_scan_finds() {
-        let (dims, count) = (32, 3_000);
+        let (dims, count) = (32, 2_000);
         let stored = vectors(count, dims, 7);
         let mut exact = VectorIndex::new(dims).approximate_above(usize::MAX);
         let mut approximate = VectorIndex::new(dims).approximate_above(1_000);
