@@ -5,8 +5,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use super::replay::{gather, replay};
-use super::{CacheEntry, CacheKey, CacheScope, CacheStore, CachedAnswer, MemoryStore};
+use super::keeper::Keeper;
+use super::replay::replay;
+use super::{CacheKey, CacheScope, CacheStore, CachedAnswer, MemoryStore};
 use crate::gateway::{
     Answer, BoxFuture, CacheFacts, CacheStatus, CallContext, GatewayError, GatewayReply,
     GatewayRequest, LlmGateway, Node, NodeKind, Strategy,
@@ -194,40 +195,20 @@ impl<G: LlmGateway> ExactCache<G> {
             CacheStatus::Miss
         };
         let mut reply = self.inner.serve(call, request).await?;
-        match &mut reply.answer {
-            Answer::Chat(response) => {
-                self.keep(key, CachedAnswer::Chat(response.clone())).await;
-            }
-            Answer::Embed(response) => {
-                self.keep(key, CachedAnswer::Embed(response.clone())).await;
-            }
-            Answer::Stream(stream) => {
-                let upstream = std::mem::replace(stream, crate::ChatStream::empty());
-                let store = self.store_in_use().clone();
-                let stats = self.stats.clone();
-                let max_age = self.max_age;
-                *stream = gather(upstream, move |response| {
-                    let entry = Arc::new(CacheEntry::new(CachedAnswer::Chat(response), max_age));
-                    stats.stores.fetch_add(1, Ordering::Relaxed);
-                    // The stream has ended: store off its task.
-                    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-                        runtime.spawn(async move { store.put(key, entry).await });
-                    }
-                });
-            }
-        }
+        let keeper = Keeper {
+            answers: self.store_in_use().clone(),
+            stats: self.stats.clone(),
+            key,
+            max_age: self.max_age,
+            prompt: None,
+        };
+        keeper.keep_reply(&mut reply.answer).await;
         reply.route.cache = Some(CacheFacts {
             status,
             age: None,
             similarity: None,
         });
         Ok(reply)
-    }
-
-    async fn keep(&self, key: CacheKey, answer: CachedAnswer) {
-        self.stats.stores.fetch_add(1, Ordering::Relaxed);
-        let entry = Arc::new(CacheEntry::new(answer, self.max_age));
-        self.store_in_use().put(key, entry).await;
     }
 }
 

@@ -11,6 +11,7 @@
 
 mod control;
 mod exact;
+mod keeper;
 mod key;
 mod layer;
 mod replay;

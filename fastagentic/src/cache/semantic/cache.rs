@@ -8,14 +8,11 @@ use super::prompt::{DEFAULT_MAX_MESSAGES, SemanticPrompt};
 use super::vectors::{MemoryVectorStore, StoredPrompt, VectorStore};
 use super::{DEFAULT_SIMILARITY_THRESHOLD, Embedder, Guards};
 use crate::cache::exact::served;
-use crate::cache::replay::gather;
-use crate::cache::{
-    CacheEntry, CacheKey, CacheScope, CacheStats, CacheStore, CachedAnswer, DEFAULT_MAX_AGE,
-    MemoryStore,
-};
+use crate::cache::keeper::Keeper;
+use crate::cache::{CacheKey, CacheScope, CacheStats, CacheStore, DEFAULT_MAX_AGE, MemoryStore};
 use crate::gateway::{
-    Answer, BoxFuture, CacheFacts, CacheStatus, CallContext, GatewayError, GatewayReply,
-    GatewayRequest, LlmGateway, Node, NodeKind, Strategy,
+    BoxFuture, CacheFacts, CacheStatus, CallContext, GatewayError, GatewayReply, GatewayRequest,
+    LlmGateway, Node, NodeKind, Strategy,
 };
 
 /// The default limit on the embedded user turn, in characters (the
@@ -279,62 +276,28 @@ impl<G: LlmGateway> SemanticCache<G> {
         let mut reply = self.inner.serve(call, request).await?;
         let keeper = Keeper {
             answers: self.answers.clone(),
-            vectors: self.vectors.clone(),
             stats: self.stats.clone(),
             key,
             max_age: self.max_age,
-            semantic,
+            prompt: semantic.map(|(prompt, vector)| {
+                let stored = StoredPrompt {
+                    key,
+                    scope: prompt.scope,
+                    text: prompt.text,
+                    vector,
+                    stored_at: SystemTime::now(),
+                    max_age: self.max_age,
+                };
+                (self.vectors.clone(), stored)
+            }),
         };
-        match &mut reply.answer {
-            Answer::Chat(response) => keeper.keep(CachedAnswer::Chat(response.clone())).await,
-            Answer::Embed(response) => keeper.keep(CachedAnswer::Embed(response.clone())).await,
-            Answer::Stream(stream) => {
-                let upstream = std::mem::replace(stream, crate::ChatStream::empty());
-                *stream = gather(upstream, move |response| {
-                    // The stream has ended: store off its task.
-                    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-                        runtime.spawn(keeper.keep(CachedAnswer::Chat(response)));
-                    }
-                });
-            }
-        }
+        keeper.keep_reply(&mut reply.answer).await;
         reply.route.cache = Some(CacheFacts {
             status,
             age: None,
             similarity: None,
         });
         Ok(reply)
-    }
-}
-
-/// Stores one complete answer: under its exact key, and its prompt's vector
-/// when it was matched by meaning.
-struct Keeper {
-    answers: Arc<dyn CacheStore>,
-    vectors: Arc<dyn VectorStore>,
-    stats: Arc<CacheStats>,
-    key: CacheKey,
-    max_age: Duration,
-    semantic: Option<(SemanticPrompt, Vec<f32>)>,
-}
-
-impl Keeper {
-    async fn keep(self, answer: CachedAnswer) {
-        self.stats.count_store();
-        let entry = Arc::new(CacheEntry::new(answer, self.max_age));
-        self.answers.put(self.key, entry).await;
-        if let Some((prompt, vector)) = self.semantic {
-            self.vectors
-                .insert(StoredPrompt {
-                    key: self.key,
-                    scope: prompt.scope,
-                    text: prompt.text,
-                    vector,
-                    stored_at: SystemTime::now(),
-                    max_age: self.max_age,
-                })
-                .await;
-        }
     }
 }
 
