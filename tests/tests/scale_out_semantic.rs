@@ -45,7 +45,7 @@ async fn replica_b_serves_a_paraphrase_replica_a_cached() {
     let embedder: Arc<dyn Embedder> =
         Arc::new(MiniLmEmbedder::from_dir(dir).expect("all-MiniLM-L6-v2 loads"));
     let mock = MockProvider::start().await;
-    mock.set_default(MockReply::text("Paris.").usage(12, 2));
+    mock.set_default(MockReply::text("Open Settings, then Reset password.").usage(12, 2));
     let a = replica(&redis.url(), &mock, embedder.clone()).await;
     let b = replica(&redis.url(), &mock, embedder).await;
     let call = CallContext::detached();
@@ -53,7 +53,7 @@ async fn replica_b_serves_a_paraphrase_replica_a_cached() {
 
     let stored = a
         .cache
-        .serve(&call, ask("What is the capital of France?"))
+        .serve(&call, ask("How do I reset my password?"))
         .await
         .expect("A answers");
     let stored_at = Instant::now();
@@ -76,7 +76,7 @@ async fn replica_b_serves_a_paraphrase_replica_a_cached() {
 
     let served = b
         .cache
-        .serve(&call, ask("Which city is the capital of France?"))
+        .serve(&call, ask("How should I reset my password?"))
         .await
         .expect("B answers");
     assert_eq!(
