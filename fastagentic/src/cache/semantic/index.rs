@@ -1,21 +1,28 @@
 //! [`VectorIndex`]: the nearest stored prompts to a vector, within one
-//! scope. Exact (a dot product with every vector) while the index is
-//! small; beyond [`VectorIndex::approximate_above`] entries, an HNSW graph
-//! (`instant-distance`) over a snapshot of the entries, plus the exact scan
-//! of the entries added since. Every candidate is scored again against the
-//! vector stored now, so the graph never serves a stale or removed entry.
+//! scope, with the same answer as a dot product with every stored vector.
+//!
+//! Small scopes are scanned in `f32`. Past [`VectorIndex::quantised_above`]
+//! entries the scan runs in two stages: first over an `i8` copy of every
+//! vector (a quarter of the bytes, integer products the CPU does 32 at a
+//! time), which bounds each entry's true similarity; then the exact `f32`
+//! dot product of the few entries whose bound reaches the threshold. The
+//! bound is computed from each vector's own rounding error, so no entry at
+//! or above the threshold is ever passed over: the result is the exact
+//! scan's. An insert or a removal is one copy: nothing is ever rebuilt.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use instant_distance::{Builder, HnswMap, Point, Search};
+use pulp::{Arch, Simd, WithSimd};
 
 use crate::cache::CacheKey;
 
-/// Where the exact scan stops and the HNSW graph takes over, by default:
-/// measured on a 2-core machine, the scan of 20,000 384-dimension vectors
-/// takes about 2 ms (see `bench/`).
-pub const DEFAULT_APPROXIMATE_ABOVE: usize = 20_000;
+/// Above how many entries the two-stage (quantised, then exact) scan takes
+/// over, by default. Below it the plain `f32` scan costs microseconds.
+pub const DEFAULT_QUANTISED_ABOVE: usize = 1_000;
+
+/// Slack added to the quantisation bound for the rounding of the `f32`
+/// arithmetic itself (both scans' sums of 384 products err by ~1e-6).
+const ROUNDING_SLACK: f32 = 1e-4;
 
 /// A stored prompt near a query: its key and cosine similarity.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -24,16 +31,6 @@ pub struct Neighbour {
     pub key: CacheKey,
     /// Cosine similarity with the query, in `[-1, 1]`.
     pub similarity: f32,
-}
-
-/// A unit vector as an HNSW point: distance is `1 - cosine`.
-#[derive(Clone)]
-struct UnitVector(Arc<[f32]>);
-
-impl Point for UnitVector {
-    fn distance(&self, other: &Self) -> f32 {
-        1.0 - dot(&self.0, &other.0)
-    }
 }
 
 /// The dot product (the cosine of two unit vectors).
@@ -55,11 +52,102 @@ pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
     lanes.iter().sum::<f32>() + tail
 }
 
-/// An HNSW graph over the entries as they were when it was built.
-pub(crate) struct Snapshot {
-    map: HnswMap<UnitVector, CacheKey>,
-    /// Entries with a sequence number up to this one are in the graph.
-    upto: u64,
+/// The integer dot product of two `i8` codes. Inlined into the scan, which
+/// [`Arch::dispatch`] compiles for the CPU's widest vector instructions
+/// (AVX2 where present): 32 lanes of products summed in `i32` (exact:
+/// 384 products of at most 127 x 127 stay far below `i32::MAX`).
+#[inline(always)]
+fn dot_codes(a: &[i8], b: &[i8]) -> i32 {
+    let mut lanes = [0i32; 32];
+    let (a_chunks, b_chunks) = (a.chunks_exact(32), b.chunks_exact(32));
+    let tail: i32 = a_chunks
+        .remainder()
+        .iter()
+        .zip(b_chunks.remainder())
+        .map(|(&x, &y)| i32::from(x) * i32::from(y))
+        .sum();
+    for (x, y) in a_chunks.zip(b_chunks) {
+        for i in 0..32 {
+            lanes[i] += i32::from(x[i]) * i32::from(y[i]);
+        }
+    }
+    lanes.iter().sum::<i32>() + tail
+}
+
+/// A vector rounded to `i8`: `vector ~ scale * codes`, with what the
+/// rounding bounds.
+struct Quantised {
+    codes: Vec<i8>,
+    /// The step between two codes.
+    scale: f32,
+    /// The length of `scale * codes`.
+    norm: f32,
+    /// The length of `vector - scale * codes` (the rounding error).
+    error: f32,
+}
+
+impl Quantised {
+    fn new(vector: &[f32]) -> Self {
+        let largest = vector.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+        let scale = if largest > 0.0 && largest.is_finite() {
+            largest / 127.0
+        } else {
+            0.0
+        };
+        let (mut norm, mut error) = (0.0f64, 0.0f64);
+        let codes = vector
+            .iter()
+            .map(|&x| {
+                let code = if scale > 0.0 {
+                    (x / scale).round().clamp(-127.0, 127.0)
+                } else {
+                    0.0
+                };
+                let rounded = f64::from(scale) * f64::from(code);
+                norm += rounded * rounded;
+                error += (f64::from(x) - rounded).powi(2);
+                code as i8
+            })
+            .collect();
+        Self {
+            codes,
+            scale,
+            norm: norm.sqrt() as f32,
+            error: error.sqrt() as f32,
+        }
+    }
+}
+
+/// The first stage of the scan: the slots a query's `i8` codes cannot rule
+/// out. A [`WithSimd`] operation so that [`Arch::dispatch`] compiles it
+/// (with [`dot_codes`] inlined) for the CPU's vector instructions.
+struct CodeScan<'a> {
+    index: &'a VectorIndex,
+    query: Quantised,
+    min_similarity: f32,
+}
+
+impl WithSimd for CodeScan<'_> {
+    type Output = Vec<usize>;
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, _simd: S) -> Vec<usize> {
+        let (index, q) = (self.index, &self.query);
+        let mut slots = Vec::new();
+        for (slot, (codes, &[scale, norm, error])) in index
+            .codes
+            .chunks_exact(index.dimensions)
+            .zip(&index.bounds)
+            .enumerate()
+        {
+            let rounded = dot_codes(codes, &q.codes) as f32 * scale * q.scale;
+            let bound = norm * q.error + error * q.norm + error * q.error + ROUNDING_SLACK;
+            if rounded + bound >= self.min_similarity {
+                slots.push(slot);
+            }
+        }
+        slots
+    }
 }
 
 /// The vectors of one scope, each under the exact key of its request.
@@ -67,13 +155,15 @@ pub struct VectorIndex {
     dimensions: usize,
     /// Vectors, one after another, `dimensions` each, slot by slot.
     data: Vec<f32>,
+    /// The same vectors rounded to `i8`, slot by slot.
+    codes: Vec<i8>,
+    /// Per slot: the code step, the rounded vector's length and the
+    /// rounding error's length (see [`Quantised`]).
+    bounds: Vec<[f32; 3]>,
     keys: Vec<CacheKey>,
-    /// When each slot was written (later is larger).
-    written: Vec<u64>,
     slots: HashMap<CacheKey, usize>,
-    next: u64,
-    approximate_above: usize,
-    snapshot: Option<Arc<Snapshot>>,
+    quantised_above: usize,
+    arch: Arch,
 }
 
 impl std::fmt::Debug for VectorIndex {
@@ -81,7 +171,7 @@ impl std::fmt::Debug for VectorIndex {
         f.debug_struct("VectorIndex")
             .field("dimensions", &self.dimensions)
             .field("entries", &self.keys.len())
-            .field("approximate", &self.snapshot.is_some())
+            .field("quantised_above", &self.quantised_above)
             .finish_non_exhaustive()
     }
 }
@@ -92,19 +182,20 @@ impl VectorIndex {
         Self {
             dimensions,
             data: Vec::new(),
+            codes: Vec::new(),
+            bounds: Vec::new(),
             keys: Vec::new(),
-            written: Vec::new(),
             slots: HashMap::new(),
-            next: 0,
-            approximate_above: DEFAULT_APPROXIMATE_ABOVE,
-            snapshot: None,
+            quantised_above: DEFAULT_QUANTISED_ABOVE,
+            arch: Arch::new(),
         }
     }
 
-    /// Use the HNSW graph above `entries` entries (default
-    /// [`DEFAULT_APPROXIMATE_ABOVE`]); `usize::MAX` keeps it exact.
-    pub fn approximate_above(mut self, entries: usize) -> Self {
-        self.approximate_above = entries;
+    /// Use the two-stage scan above `entries` entries (default
+    /// [`DEFAULT_QUANTISED_ABOVE`]); `usize::MAX` keeps the plain `f32`
+    /// scan. Either finds the same neighbours.
+    pub fn quantised_above(mut self, entries: usize) -> Self {
+        self.quantised_above = entries;
         self
     }
 
@@ -130,20 +221,24 @@ impl VectorIndex {
         if vector.len() != self.dimensions {
             return;
         }
-        self.next += 1;
+        let dims = self.dimensions;
+        let quantised = Quantised::new(vector);
+        let bounds = [quantised.scale, quantised.norm, quantised.error];
         let slot = match self.slots.get(&key) {
             Some(&slot) => slot,
             None => {
                 let slot = self.keys.len();
                 self.keys.push(key);
-                self.written.push(0);
-                self.data.resize(self.data.len() + self.dimensions, 0.0);
+                self.bounds.push(bounds);
+                self.data.resize(self.data.len() + dims, 0.0);
+                self.codes.resize(self.codes.len() + dims, 0);
                 self.slots.insert(key, slot);
                 slot
             }
         };
-        self.written[slot] = self.next;
-        self.vector_mut(slot).copy_from_slice(vector);
+        self.bounds[slot] = bounds;
+        self.data[slot * dims..(slot + 1) * dims].copy_from_slice(vector);
+        self.codes[slot * dims..(slot + 1) * dims].copy_from_slice(&quantised.codes);
     }
 
     /// Removes `key`'s vector; whether it had one.
@@ -151,21 +246,21 @@ impl VectorIndex {
         let Some(slot) = self.slots.remove(key) else {
             return false;
         };
-        let last = self.keys.len() - 1;
+        let (dims, last) = (self.dimensions, self.keys.len() - 1);
         if slot != last {
-            let (dims, moved) = (self.dimensions, self.keys[last]);
+            let moved = self.keys[last];
             self.data
                 .copy_within(last * dims..(last + 1) * dims, slot * dims);
+            self.codes
+                .copy_within(last * dims..(last + 1) * dims, slot * dims);
             self.keys[slot] = moved;
-            self.written[slot] = self.written[last];
+            self.bounds[slot] = self.bounds[last];
             self.slots.insert(moved, slot);
         }
         self.keys.pop();
-        self.written.pop();
-        self.data.truncate(last * self.dimensions);
-        if self.keys.is_empty() {
-            self.snapshot = None;
-        }
+        self.bounds.pop();
+        self.data.truncate(last * dims);
+        self.codes.truncate(last * dims);
         true
     }
 
@@ -176,7 +271,7 @@ impl VectorIndex {
             return Vec::new();
         }
         let mut found: Vec<Neighbour> = Vec::new();
-        let consider = |slot: usize, found: &mut Vec<Neighbour>| {
+        let mut consider = |slot: usize| {
             let similarity = dot(self.vector(slot), query);
             if similarity >= min_similarity {
                 found.push(Neighbour {
@@ -185,120 +280,38 @@ impl VectorIndex {
                 });
             }
         };
-        match self.usable_snapshot() {
-            Some(snapshot) => {
-                let mut search = Search::default();
-                let point = UnitVector(Arc::from(query));
-                // The graph's candidates, scored against the vectors now.
-                for item in snapshot.map.search(&point, &mut search).take(limit * 4) {
-                    if 1.0 - item.distance < min_similarity - 0.05 {
-                        break;
-                    }
-                    if let Some(&slot) = self.slots.get(item.value)
-                        && self.written[slot] <= snapshot.upto
-                    {
-                        consider(slot, &mut found);
-                    }
-                }
-                // What the graph does not have yet.
-                for slot in 0..self.keys.len() {
-                    if self.written[slot] > snapshot.upto {
-                        consider(slot, &mut found);
-                    }
-                }
-            }
-            None => {
-                for slot in 0..self.keys.len() {
-                    consider(slot, &mut found);
-                }
-            }
+        if self.keys.len() > self.quantised_above && self.dimensions > 0 {
+            self.candidates(query, min_similarity)
+                .into_iter()
+                .for_each(&mut consider);
+        } else {
+            (0..self.keys.len()).for_each(&mut consider);
         }
         found.sort_by(|a, b| b.similarity.total_cmp(&a.similarity));
         found.truncate(limit);
         found
     }
 
-    /// Whether the graph should be (re)built: the index is past
-    /// [`approximate_above`](Self::approximate_above) and the entries not in
-    /// the graph are more than an eighth of it.
-    pub fn wants_graph(&self) -> bool {
-        if self.keys.len() <= self.approximate_above {
-            return false;
-        }
-        let upto = self.snapshot.as_ref().map_or(0, |s| s.upto);
-        let unindexed = self.written.iter().filter(|&&w| w > upto).count();
-        unindexed > self.keys.len() / 8
-    }
-
-    /// What building the graph needs, copied out so it can be built without
-    /// holding the index.
-    pub(crate) fn graph_input(&self) -> GraphInput {
-        GraphInput {
-            points: (0..self.keys.len())
-                .map(|slot| UnitVector(Arc::from(self.vector(slot))))
-                .collect(),
-            keys: self.keys.clone(),
-            upto: self.next,
-        }
-    }
-
-    /// Installs a graph built from [`graph_input`](Self::graph_input).
-    pub(crate) fn install_graph(&mut self, snapshot: Snapshot) {
-        if self
-            .snapshot
-            .as_ref()
-            .is_none_or(|current| current.upto < snapshot.upto)
-        {
-            self.snapshot = Some(Arc::new(snapshot));
-        }
-    }
-
-    /// Builds the graph now, on this thread (seconds for 100,000 entries).
-    pub fn build_graph(&mut self) {
-        let snapshot = self.graph_input().build();
-        self.install_graph(snapshot);
-    }
-
-    fn usable_snapshot(&self) -> Option<&Snapshot> {
-        if self.keys.len() <= self.approximate_above {
-            return None;
-        }
-        self.snapshot.as_deref()
+    /// The slots whose similarity to `query` may reach `min_similarity`,
+    /// from the `i8` codes: for `x = x' + e` and `q = q' + f` (rounded
+    /// vectors and rounding errors), `|x.q - x'.q'| <= |x'||f| + |e||q'| +
+    /// |e||f|`, so a slot whose `x'.q'` plus that bound stays below the
+    /// threshold cannot reach it.
+    fn candidates(&self, query: &[f32], min_similarity: f32) -> Vec<usize> {
+        self.arch.dispatch(CodeScan {
+            index: self,
+            query: Quantised::new(query),
+            min_similarity,
+        })
     }
 
     fn vector(&self, slot: usize) -> &[f32] {
         &self.data[slot * self.dimensions..(slot + 1) * self.dimensions]
     }
 
-    fn vector_mut(&mut self, slot: usize) -> &mut [f32] {
-        &mut self.data[slot * self.dimensions..(slot + 1) * self.dimensions]
-    }
-
-    /// Bytes its vectors and keys take (approximately).
+    /// Bytes its vectors, codes and keys take (approximately).
     pub fn bytes(&self) -> usize {
-        self.data.len() * 4 + self.keys.len() * (32 + 8 + 48)
-    }
-}
-
-/// The entries a graph is built from.
-pub(crate) struct GraphInput {
-    points: Vec<UnitVector>,
-    keys: Vec<CacheKey>,
-    upto: u64,
-}
-
-impl GraphInput {
-    /// The HNSW graph (CPU-heavy: run it off the async runtime).
-    pub(crate) fn build(self) -> Snapshot {
-        let map = Builder::default()
-            .ef_construction(100)
-            .ef_search(64)
-            .seed(0x5eed)
-            .build(self.points, self.keys);
-        Snapshot {
-            map,
-            upto: self.upto,
-        }
+        self.data.len() * 4 + self.codes.len() + self.keys.len() * (12 + 32 + 8 + 48)
     }
 }
 
@@ -354,64 +367,95 @@ mod tests {
         assert!(index.is_empty());
     }
 
+    /// Stored vectors in clusters of near-duplicates (as a cache of
+    /// reworded prompts holds), and queries near them, some right at the
+    /// threshold: the two-stage scan must return exactly what the plain
+    /// scan returns, similarities included.
     #[test]
-    fn the_graph_finds_what_the_exact_scan_finds() {
-        let (dims, count) = (32, 2_000);
-        let stored = vectors(count, dims, 7);
-        let mut exact = VectorIndex::new(dims).approximate_above(usize::MAX);
-        let mut approximate = VectorIndex::new(dims).approximate_above(1_000);
-        for (i, v) in stored.iter().enumerate() {
-            exact.insert(key(i as u64), v);
-            approximate.insert(key(i as u64), v);
+    fn the_two_stage_scan_finds_what_the_exact_scan_finds() {
+        let (dims, centres) = (128, 100);
+        let centre = vectors(centres, dims, 7);
+        let noise = vectors(centres * 8, dims, 11);
+        let mut exact = VectorIndex::new(dims).quantised_above(usize::MAX);
+        let mut twostage = VectorIndex::new(dims).quantised_above(0);
+        let mut stored = Vec::new();
+        for (i, n) in noise.iter().enumerate() {
+            // Eight vectors around each centre, from very near to far.
+            let spread = 0.05 + 0.15 * (i % 8) as f32;
+            let mut v: Vec<f32> = centre[i / 8]
+                .iter()
+                .zip(n)
+                .map(|(c, e)| c + spread * e)
+                .collect();
+            normalise(&mut v);
+            exact.insert(key(i as u64), &v);
+            twostage.insert(key(i as u64), &v);
+            stored.push(v);
         }
-        assert!(approximate.wants_graph());
-        approximate.build_graph();
-        assert!(!approximate.wants_graph());
-        // Entries added and removed after the graph was built.
-        let late = vectors(50, dims, 99);
-        for (i, v) in late.iter().enumerate() {
-            exact.insert(key(10_000 + i as u64), v);
-            approximate.insert(key(10_000 + i as u64), v);
-        }
-        for i in 0..100 {
-            exact.remove(&key(i));
-            approximate.remove(&key(i));
-        }
-        // Queries near stored vectors (a small perturbation of each).
-        let queries: Vec<Vec<f32>> = stored[100..400]
-            .iter()
-            .chain(&late)
-            .zip(vectors(350, dims, 3))
-            .map(|(v, noise)| {
-                let mut q: Vec<f32> = v.iter().zip(&noise).map(|(x, n)| x + 0.05 * n).collect();
-                normalise(&mut q);
-                q
-            })
-            .collect();
-        let mut agree = 0;
-        for q in &queries {
-            let want = exact.nearest(q, 0.9, 1);
-            let got = approximate.nearest(q, 0.9, 1);
-            assert_eq!(want.len(), 1, "every query has a stored vector this near");
-            if got.first().map(|n| n.key) == Some(want[0].key) {
-                agree += 1;
-                assert!((got[0].similarity - want[0].similarity).abs() < 1e-6);
+        // Replaced and removed entries.
+        for i in 0..200u64 {
+            if i % 2 == 0 {
+                let v = &stored[(i as usize + 500) % stored.len()];
+                exact.insert(key(i), v);
+                twostage.insert(key(i), v);
+            } else {
+                assert!(exact.remove(&key(i)));
+                assert!(twostage.remove(&key(i)));
             }
         }
+        assert_eq!(exact.len(), twostage.len());
+        let probes = vectors(centres, dims, 3);
+        let (mut compared, mut found) = (0, 0);
+        for (c, p) in centre.iter().zip(&probes) {
+            let mut q: Vec<f32> = c.iter().zip(p).map(|(x, e)| x + 0.1 * e).collect();
+            normalise(&mut q);
+            let all = exact.nearest(&q, -1.0, usize::MAX);
+            // Thresholds right at stored similarities, and round ones.
+            let mut thresholds: Vec<f32> = all.iter().take(5).map(|n| n.similarity).collect();
+            thresholds.extend([0.5, 0.8, 0.9]);
+            for threshold in thresholds {
+                for limit in [1, 50] {
+                    let want: Vec<Neighbour> = all
+                        .iter()
+                        .filter(|n| n.similarity >= threshold)
+                        .take(limit)
+                        .copied()
+                        .collect();
+                    assert_eq!(twostage.nearest(&q, threshold, limit), want);
+                    compared += 1;
+                    found += want.len();
+                }
+            }
+        }
+        assert!(compared >= 1_000 && found > 1_000, "{compared} {found}");
         // Removed entries are never served.
-        for i in 0..100 {
+        for i in (1..200u64).step_by(2) {
             let q = &stored[i as usize];
             assert!(
-                approximate
-                    .nearest(q, 0.999, 1)
+                twostage
+                    .nearest(q, 0.0, 100)
                     .iter()
                     .all(|n| n.key != key(i))
             );
         }
-        assert!(
-            agree * 100 >= queries.len() * 98,
-            "the graph agreed with the exact scan on {agree} of {} queries",
-            queries.len()
-        );
+    }
+
+    #[test]
+    fn odd_lengths_and_empty_vectors() {
+        for dims in [0, 1, 5, 33, 100] {
+            let stored = vectors(50, dims, 5);
+            let mut exact = VectorIndex::new(dims).quantised_above(usize::MAX);
+            let mut twostage = VectorIndex::new(dims).quantised_above(0);
+            for (i, v) in stored.iter().enumerate() {
+                exact.insert(key(i as u64), v);
+                twostage.insert(key(i as u64), v);
+            }
+            twostage.insert(key(99), &vec![0.0; dims]);
+            exact.insert(key(99), &vec![0.0; dims]);
+            for q in &stored {
+                assert_eq!(twostage.nearest(q, 0.3, 5), exact.nearest(q, 0.3, 5));
+                assert_eq!(twostage.nearest(q, -1.0, 60), exact.nearest(q, -1.0, 60));
+            }
+        }
     }
 }

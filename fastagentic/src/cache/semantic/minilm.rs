@@ -155,11 +155,21 @@ impl Model {
             return Ok(Vec::new());
         }
         let inference = |e: &dyn std::fmt::Display| EmbedError::Inference(e.to_string());
-        let inputs: Vec<&str> = texts.iter().map(AsRef::as_ref).collect();
-        let encodings = self
-            .tokenizer
-            .encode_batch(inputs, true)
-            .map_err(|e| inference(&e))?;
+        let encodings = match texts {
+            // One text (a prompt to look up): no batch, no padding, no
+            // tokenizer threads.
+            [text] => vec![
+                self.tokenizer
+                    .encode(text.as_ref(), true)
+                    .map_err(|e| inference(&e))?,
+            ],
+            _ => {
+                let inputs: Vec<&str> = texts.iter().map(AsRef::as_ref).collect();
+                self.tokenizer
+                    .encode_batch(inputs, true)
+                    .map_err(|e| inference(&e))?
+            }
+        };
         let width = encodings.first().map_or(0, |e| e.get_ids().len());
         if width > MINILM_MAX_TOKENS {
             let tokens = encodings

@@ -8,7 +8,7 @@
 //! | [`MiniLmEmbedder`] | all-MiniLM-L6-v2 in-process (feature `local-embeddings`) |
 //! | [`GatewayEmbedder`] | any gateway's embeddings endpoint |
 //! | [`Guards`] | refuse a near match whose prompt asks something else (numbers, negation, word order, ...) |
-//! | [`VectorIndex`] | the nearest vectors of one scope: exact scan, HNSW past a size |
+//! | [`VectorIndex`] | the nearest vectors of one scope: an exact scan, in two stages (i8, then f32) past a size |
 //! | [`VectorStore`] | where prompts' vectors live ([`MemoryVectorStore`]: bounded by entries and bytes) |
 
 mod cache;
@@ -25,7 +25,7 @@ pub use cache::{DEFAULT_MAX_PROMPT_CHARS, SemanticCache};
 pub use embedder::{EmbedError, Embedder, MODEL_DIR_ENV};
 pub use gateway_embedder::GatewayEmbedder;
 pub use guards::{Guard, GuardRefusal, Guards};
-pub use index::{DEFAULT_APPROXIMATE_ABOVE, Neighbour, VectorIndex};
+pub use index::{DEFAULT_QUANTISED_ABOVE, Neighbour, VectorIndex};
 #[cfg(feature = "local-embeddings")]
 pub use minilm::{MINILM_MAX_TOKENS, MINILM_SAFETENSORS_SHA256, MiniLmEmbedder};
 pub use prompt::DEFAULT_MAX_MESSAGES;

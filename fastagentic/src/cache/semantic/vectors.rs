@@ -7,11 +7,10 @@
 //! under each prompt's exact [`CacheKey`]: a vector only says where to look.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
-use super::index::{DEFAULT_APPROXIMATE_ABOVE, VectorIndex};
+use super::index::{DEFAULT_QUANTISED_ABOVE, VectorIndex};
 use crate::cache::CacheKey;
 use crate::gateway::BoxFuture;
 
@@ -93,9 +92,9 @@ pub const DEFAULT_MAX_PROMPTS: u64 = 100_000;
 pub const DEFAULT_MAX_PROMPT_BYTES: u64 = 256 * 1024 * 1024;
 
 /// The in-process [`VectorStore`]: one [`VectorIndex`] per scope, bounded by
-/// entries and bytes, the oldest prompt evicted first. A scope past
-/// [`DEFAULT_APPROXIMATE_ABOVE`] entries gets an HNSW graph, rebuilt on a
-/// background thread as it grows.
+/// entries and bytes, the oldest prompt evicted first. An insert or a
+/// removal updates the index in place (nothing is rebuilt, on the request
+/// path or elsewhere).
 #[derive(Clone)]
 pub struct MemoryVectorStore {
     shared: Arc<Shared>,
@@ -105,8 +104,7 @@ struct Shared {
     state: RwLock<State>,
     max_prompts: u64,
     max_bytes: u64,
-    approximate_above: usize,
-    building: AtomicBool,
+    quantised_above: usize,
 }
 
 #[derive(Default)]
@@ -145,19 +143,19 @@ impl MemoryVectorStore {
     /// A store holding at most `max_prompts` prompts and `max_bytes` of
     /// vectors and texts.
     pub fn new(max_prompts: u64, max_bytes: u64) -> Self {
-        Self::with_approximate_above(max_prompts, max_bytes, DEFAULT_APPROXIMATE_ABOVE)
+        Self::with_quantised_above(max_prompts, max_bytes, DEFAULT_QUANTISED_ABOVE)
     }
 
-    /// As [`new`](Self::new), switching a scope to the HNSW graph above
-    /// `entries` prompts (`usize::MAX`: always exact).
-    pub fn with_approximate_above(max_prompts: u64, max_bytes: u64, entries: usize) -> Self {
+    /// As [`new`](Self::new), switching a scope to the two-stage scan
+    /// ([`VectorIndex::quantised_above`]) above `entries` prompts
+    /// (`usize::MAX`: always the plain scan; both find the same prompts).
+    pub fn with_quantised_above(max_prompts: u64, max_bytes: u64, entries: usize) -> Self {
         Self {
             shared: Arc::new(Shared {
                 state: RwLock::new(State::default()),
                 max_prompts: max_prompts.max(1),
                 max_bytes,
-                approximate_above: entries,
-                building: AtomicBool::new(false),
+                quantised_above: entries,
             }),
         }
     }
@@ -170,43 +168,34 @@ impl MemoryVectorStore {
     /// Stores `prompt` now (what [`VectorStore::insert`] does).
     pub fn insert_now(&self, prompt: StoredPrompt) {
         let dims = prompt.vector.len();
-        let mut graph_wanted = None;
-        {
-            let mut state = self.shared.write();
-            state.inserted += 1;
-            let number = state.inserted;
-            let (scope_key, key, bytes) = (prompt.scope, prompt.key, prompt.bytes());
-            let approximate_above = self.shared.approximate_above;
-            let scope = state.scopes.entry(scope_key).or_insert_with(|| Scope {
-                index: VectorIndex::new(dims).approximate_above(approximate_above),
-                prompts: HashMap::new(),
-            });
-            if scope.index.dimensions() != dims {
-                return; // another embedder's vectors: never comparable
-            }
-            scope.index.insert(key, &prompt.vector);
-            let replaced = scope.prompts.insert(key, (Arc::new(prompt), number));
-            if scope.index.wants_graph() {
-                graph_wanted = Some(scope_key);
-            }
-            if let Some((old, _)) = replaced {
-                state.bytes = state.bytes.saturating_sub(old.bytes());
-            } else {
-                state.prompts += 1;
-            }
-            state.bytes += bytes;
-            state.order.push_back((scope_key, key, number));
-            while state.prompts > self.shared.max_prompts || state.bytes > self.shared.max_bytes {
-                let Some((scope, key, number)) = state.order.pop_front() else {
-                    break;
-                };
-                state.remove(scope, key, Some(number));
-            }
-            state.compact_order();
+        let mut state = self.shared.write();
+        state.inserted += 1;
+        let number = state.inserted;
+        let (scope_key, key, bytes) = (prompt.scope, prompt.key, prompt.bytes());
+        let quantised_above = self.shared.quantised_above;
+        let scope = state.scopes.entry(scope_key).or_insert_with(|| Scope {
+            index: VectorIndex::new(dims).quantised_above(quantised_above),
+            prompts: HashMap::new(),
+        });
+        if scope.index.dimensions() != dims {
+            return; // another embedder's vectors: never comparable
         }
-        if let Some(scope) = graph_wanted {
-            self.build_graph_in_background(scope);
+        scope.index.insert(key, &prompt.vector);
+        let replaced = scope.prompts.insert(key, (Arc::new(prompt), number));
+        if let Some((old, _)) = replaced {
+            state.bytes = state.bytes.saturating_sub(old.bytes());
+        } else {
+            state.prompts += 1;
         }
+        state.bytes += bytes;
+        state.order.push_back((scope_key, key, number));
+        while state.prompts > self.shared.max_prompts || state.bytes > self.shared.max_bytes {
+            let Some((scope, key, number)) = state.order.pop_front() else {
+                break;
+            };
+            state.remove(scope, key, Some(number));
+        }
+        state.compact_order();
     }
 
     /// The nearest prompts now (what [`VectorStore::nearest`] does).
@@ -235,39 +224,6 @@ impl MemoryVectorStore {
             })
             .take(limit)
             .collect()
-    }
-
-    /// Builds the HNSW graph of `scope` off the async runtime, one build at
-    /// a time; the index keeps answering (exactly) meanwhile.
-    fn build_graph_in_background(&self, scope: CacheKey) {
-        if self.shared.building.swap(true, Ordering::AcqRel) {
-            return;
-        }
-        let shared = self.shared.clone();
-        let input = shared
-            .read()
-            .scopes
-            .get(&scope)
-            .map(|s| s.index.graph_input());
-        let Some(input) = input else {
-            shared.building.store(false, Ordering::Release);
-            return;
-        };
-        let spawned = std::thread::Builder::new()
-            .name("fastagentic-semantic-index".to_owned())
-            .spawn({
-                let shared = shared.clone();
-                move || {
-                    let snapshot = input.build();
-                    if let Some(scope) = shared.write().scopes.get_mut(&scope) {
-                        scope.index.install_graph(snapshot);
-                    }
-                    shared.building.store(false, Ordering::Release);
-                }
-            });
-        if spawned.is_err() {
-            shared.building.store(false, Ordering::Release);
-        }
     }
 }
 
