@@ -1,8 +1,9 @@
 //! `GET /metrics`: Prometheus text that a Prometheus parser reads, with
 //! requests, latency, LLM calls, tokens, cost, retries, fallbacks,
-//! rate-limit rejections and circuit states per endpoint and model.
+//! rate-limit rejections and circuit states per endpoint and model, and the
+//! semantic cache's hits, misses and guard refusals (with the real model).
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use fastagentic::prelude::*;
@@ -456,5 +457,83 @@ async fn metrics_can_be_turned_off() {
         .await
         .unwrap();
     assert_eq!(response.status(), 404);
+    app.shutdown().await.unwrap();
+}
+
+/// The sum of every sample of `metric` carrying at least these labels.
+fn total(samples: &[Sample], metric: &str, labels: &[(&str, &str)]) -> f64 {
+    samples
+        .iter()
+        .filter(|s| s.metric == metric && labels.iter().all(|(k, v)| s.labels.get(k) == Some(*v)))
+        .map(|s| match &s.value {
+            Value::Counter(v) | Value::Gauge(v) | Value::Untyped(v) => *v,
+            other => panic!("{metric} is not a number: {other:?}"),
+        })
+        .sum()
+}
+
+#[tokio::test]
+async fn semantic_hits_misses_and_guard_refusals() {
+    use fastagentic::cache::semantic::{MiniLmEmbedder, SemanticCache};
+    let dir = fastagentic_tests::embedding_model::model_dir()
+        .expect("the embedding model (test support fetches it with pip)");
+    let embedder = MiniLmEmbedder::from_dir(dir).expect("all-MiniLM-L6-v2 loads");
+    let mock = MockProvider::start().await;
+    mock.set_default(MockReply::echo());
+    let app = App::new("Semantic cache metrics")
+        .without_inventory()
+        .endpoint(&ASK_ENDPOINT)
+        .llm_gateway(SemanticCache::with_embedder(openai(&mock), Arc::new(embedder)).threshold(0.8))
+        .spawn("127.0.0.1:0")
+        .await
+        .unwrap();
+    let base = app.url();
+    let lookups = "fastagentic_semantic_cache_lookups_total";
+    let refusals = "fastagentic_semantic_cache_guard_refusals_total";
+
+    let before = scrape(&base).await;
+    assert_eq!(
+        total(&before, lookups, &[("cache_status", "SEMANTIC HIT")]),
+        0.0
+    );
+    assert!(
+        before
+            .iter()
+            .any(|s| s.metric == refusals && s.labels.get("guard") == Some("numbers")),
+        "every guard is named before any refusal"
+    );
+
+    let asks = [
+        "How do I reset my password?",   // SEMANTIC MISS, stored
+        "How can I reset my password?",  // SEMANTIC HIT
+        "Convert 5 kilograms to pounds", // SEMANTIC MISS, stored
+        "Convert 6 kilograms to pounds", // near match refused: SEMANTIC MISS
+    ];
+    for text in asks {
+        let body = json!({"model": "gpt-4o-mini", "text": text});
+        assert_eq!(post(&base, "/observability/ask", body).await.status(), 200);
+    }
+    assert_eq!(
+        mock.request_count(),
+        3,
+        "the paraphrase was served from the cache"
+    );
+
+    let m = scrape(&base).await;
+    assert_eq!(total(&m, lookups, &[("cache_status", "SEMANTIC HIT")]), 1.0);
+    assert_eq!(
+        total(&m, lookups, &[("cache_status", "SEMANTIC MISS")]),
+        3.0
+    );
+    assert_eq!(total(&m, refusals, &[("guard", "numbers")]), 1.0);
+    assert_eq!(
+        total(&m, refusals, &[]),
+        1.0,
+        "only the numbers guard refused"
+    );
+    assert_eq!(
+        total(&m, "fastagentic_cache_lookups_total", &[("outcome", "hit")]),
+        1.0
+    );
     app.shutdown().await.unwrap();
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::keeper::Keeper;
 use super::replay::replay;
+use super::semantic::Guard;
 use super::{CacheKey, CacheScope, CacheStore, CachedAnswer, MemoryStore};
 use crate::gateway::{
     Answer, BoxFuture, CacheFacts, CacheStatus, CallContext, GatewayError, GatewayReply,
@@ -21,11 +22,31 @@ pub struct CacheStats {
     misses: AtomicU64,
     refreshes: AtomicU64,
     stores: AtomicU64,
+    semantic: bool,
     semantic_hits: AtomicU64,
+    semantic_misses: AtomicU64,
     guard_refusals: AtomicU64,
+    /// Refusals by guard, in the order of [`Guard::ALL`].
+    refusals_by_guard: [AtomicU64; GUARDS],
 }
 
+/// How many guards there are.
+const GUARDS: usize = Guard::ALL.len();
+
 impl CacheStats {
+    /// The stats of a semantic cache (reported with its semantic counts).
+    pub(crate) fn semantic() -> Self {
+        Self {
+            semantic: true,
+            ..Self::default()
+        }
+    }
+
+    /// Whether these are a semantic cache's.
+    pub fn is_semantic(&self) -> bool {
+        self.semantic
+    }
+
     /// Requests answered from the cache.
     pub fn hits(&self) -> u64 {
         self.hits.load(Ordering::Relaxed)
@@ -47,9 +68,21 @@ impl CacheStats {
     pub fn semantic_hits(&self) -> u64 {
         self.semantic_hits.load(Ordering::Relaxed)
     }
+    /// Of the misses, a semantic cache's (`SEMANTIC MISS`: no exact entry
+    /// and no near prompt it would serve).
+    pub fn semantic_misses(&self) -> u64 {
+        self.semantic_misses.load(Ordering::Relaxed)
+    }
     /// Near matches a semantic cache's guards refused.
     pub fn guard_refusals(&self) -> u64 {
         self.guard_refusals.load(Ordering::Relaxed)
+    }
+    /// Near matches `guard` refused (the first guard that refuses counts).
+    pub fn guard_refusals_by(&self, guard: Guard) -> u64 {
+        Guard::ALL
+            .iter()
+            .position(|g| *g == guard)
+            .map_or(0, |i| self.refusals_by_guard[i].load(Ordering::Relaxed))
     }
 
     /// Counts one call that ended with `status`.
@@ -60,7 +93,11 @@ impl CacheStats {
                 self.semantic_hits.fetch_add(1, Ordering::Relaxed);
                 &self.hits
             }
-            CacheStatus::Miss | CacheStatus::SemanticMiss => &self.misses,
+            CacheStatus::Miss => &self.misses,
+            CacheStatus::SemanticMiss => {
+                self.semantic_misses.fetch_add(1, Ordering::Relaxed);
+                &self.misses
+            }
             CacheStatus::Refresh => &self.refreshes,
         };
         counter.fetch_add(1, Ordering::Relaxed);
@@ -71,9 +108,12 @@ impl CacheStats {
         self.stores.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Counts one near match the guards refused.
-    pub(crate) fn count_guard_refusal(&self) {
+    /// Counts one near match `guard` refused.
+    pub(crate) fn count_guard_refusal(&self, guard: Guard) {
         self.guard_refusals.fetch_add(1, Ordering::Relaxed);
+        if let Some(i) = Guard::ALL.iter().position(|g| *g == guard) {
+            self.refusals_by_guard[i].fetch_add(1, Ordering::Relaxed);
+        }
     }
 }
 

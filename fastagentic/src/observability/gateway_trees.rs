@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use crate::cache::semantic::Guard;
 use crate::gateway::{LlmGateway, NodeKind, walk};
 use crate::reliability::CircuitState;
 
@@ -30,6 +31,16 @@ pub(crate) struct CacheReport {
     pub misses: u64,
     pub refreshes: u64,
     pub stores: u64,
+    /// A semantic cache's own counts.
+    pub semantic: Option<SemanticReport>,
+}
+
+/// A semantic cache's counts.
+pub(crate) struct SemanticReport {
+    pub hits: u64,
+    pub misses: u64,
+    /// Refusals by guard name, every guard named.
+    pub refusals: Vec<(&'static str, u64)>,
 }
 
 /// Everything reported, gathered in one walk.
@@ -105,6 +116,14 @@ impl GatewayTrees {
                             misses: stats.misses(),
                             refreshes: stats.refreshes(),
                             stores: stats.stores(),
+                            semantic: stats.is_semantic().then(|| SemanticReport {
+                                hits: stats.semantic_hits(),
+                                misses: stats.semantic_misses(),
+                                refusals: Guard::ALL
+                                    .iter()
+                                    .map(|&guard| (guard.name(), stats.guard_refusals_by(guard)))
+                                    .collect(),
+                            }),
                         });
                     }
                     _ => {}

@@ -45,6 +45,8 @@
 //! | `fastagentic_rate_limit_per_minute` | gauge | `node` (`<endpoint>: <gateway> at <path>`), `unit` (`requests`, `tokens`) |
 //! | `fastagentic_cache_lookups_total` | counter | `node`, `outcome` (`hit`, `miss`, `refresh`) |
 //! | `fastagentic_cache_stores_total` | counter | `node` |
+//! | `fastagentic_semantic_cache_lookups_total` | counter | `node`, `cache_status` (`SEMANTIC HIT`, `SEMANTIC MISS`) |
+//! | `fastagentic_semantic_cache_guard_refusals_total` | counter | `node`, `guard` (`numbers`, `negation`, ... as `Guard::name`) |
 //!
 //! `model` is the model the call asked for (after `on_llm_start` hooks);
 //! at most 64 per endpoint are tracked, later ones count as `other`.

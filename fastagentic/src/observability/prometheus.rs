@@ -5,6 +5,7 @@ use std::fmt::Write;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, header};
 
+use super::gateway_trees::CacheReport;
 use super::histogram::HistogramSnapshot;
 use super::metrics::{Metrics, Operation};
 
@@ -261,8 +262,51 @@ pub(crate) fn render(metrics: &Metrics) -> String {
             cache.stores,
         );
     }
+    semantic_caches(&mut out, &trees.caches);
     shared_store(&mut out, &metrics.shared_store());
     out.0
+}
+
+/// The semantic caches' own counts: lookups by cache status, and near
+/// matches refused by each guard.
+fn semantic_caches(out: &mut Text, caches: &[CacheReport]) {
+    out.family(
+        "fastagentic_semantic_cache_lookups_total",
+        "counter",
+        "Each semantic cache in the gateway trees: lookups by cache status (SEMANTIC HIT, SEMANTIC MISS).",
+    );
+    for cache in caches {
+        let Some(semantic) = &cache.semantic else {
+            continue;
+        };
+        for (status, count) in [
+            ("SEMANTIC HIT", semantic.hits),
+            ("SEMANTIC MISS", semantic.misses),
+        ] {
+            out.sample(
+                "fastagentic_semantic_cache_lookups_total",
+                &[("node", &cache.node), ("cache_status", status)],
+                count,
+            );
+        }
+    }
+    out.family(
+        "fastagentic_semantic_cache_guard_refusals_total",
+        "counter",
+        "Each semantic cache in the gateway trees: near matches refused, by the guard that refused.",
+    );
+    for cache in caches {
+        let Some(semantic) = &cache.semantic else {
+            continue;
+        };
+        for (guard, count) in &semantic.refusals {
+            out.sample(
+                "fastagentic_semantic_cache_guard_refusals_total",
+                &[("node", &cache.node), ("guard", guard)],
+                *count,
+            );
+        }
+    }
 }
 
 /// The shared store's health: whether it answers, and every fallback to

@@ -105,7 +105,7 @@ impl<G: LlmGateway> SemanticCache<G> {
             guards: Guards::default(),
             max_messages: DEFAULT_MAX_MESSAGES,
             max_prompt_chars: DEFAULT_MAX_PROMPT_CHARS,
-            stats: Arc::default(),
+            stats: Arc::new(CacheStats::semantic()),
         }
     }
 
@@ -206,7 +206,7 @@ impl<G: LlmGateway> SemanticCache<G> {
             .await;
         for candidate in near {
             if let Err(refusal) = self.guards.admits(&candidate.prompt.text, &prompt.text) {
-                self.stats.count_guard_refusal();
+                self.stats.count_guard_refusal(refusal.guard);
                 tracing::debug!(%refusal, similarity = candidate.similarity, "near match refused");
                 continue;
             }
