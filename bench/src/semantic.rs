@@ -74,7 +74,7 @@ pub async fn measure(quick: bool) -> Result<Vec<SemanticRow>, String> {
     let [p50, p99] = percentiles(&mut samples, [50.0, 99.0]);
     rows.push(
         SemanticRow::new(
-            "embedding, one sentence (all-MiniLM-L6-v2, one thread), p50",
+            "embedding, one sentence (all-MiniLM-L6-v2, from one thread; candle's pool as RAYON_NUM_THREADS says, else every core), p50",
             format!("{:.2} ms (p99 {:.2} ms, {runs} runs)", p50 / 1e3, p99 / 1e3),
         )
         .target("< 10 ms", p50 < 10_000.0),
@@ -165,7 +165,7 @@ pub async fn measure(quick: bool) -> Result<Vec<SemanticRow>, String> {
         });
     }
     rows.push(SemanticRow::new(
-        "memory per 10,000 prompts (vectors, texts, keys; answers apart)",
+        "memory per 10,000 prompts (vectors and their index entries, texts, keys; answers apart)",
         format!("{:.1} MB", store.bytes() as f64 / 1e6),
     ));
 

@@ -38,9 +38,10 @@ impl StoredPrompt {
         self.stored_at.elapsed().unwrap_or_default() < self.max_age
     }
 
-    /// Its approximate size in memory.
+    /// Its approximate size in memory: its own vector and text, and its
+    /// index entry (an `f32` copy, `i8` codes and their bounds).
     pub fn bytes(&self) -> u64 {
-        (self.vector.len() * 4 + self.text.len() + 160) as u64
+        (self.vector.len() * (4 + 4 + 1) + 12 + self.text.len() + 160) as u64
     }
 }
 
