@@ -21,8 +21,13 @@ use crate::cache::CacheKey;
 pub const DEFAULT_QUANTISED_ABOVE: usize = 1_000;
 
 /// Slack added to the quantisation bound for the rounding of the `f32`
-/// arithmetic itself (both scans' sums of 384 products err by ~1e-6).
+/// arithmetic itself: a sum of `d` products of unit vectors' components errs
+/// by at most about `d` times `f32::EPSILON` (about 5e-5 for 384), far
+/// less in practice; this much plus [`ROUNDING_SLACK_PER_DIMENSION`] each.
 const ROUNDING_SLACK: f32 = 1e-4;
+
+/// The part of the slack that grows with the vectors' length.
+const ROUNDING_SLACK_PER_DIMENSION: f32 = 2.0 * f32::EPSILON;
 
 /// A stored prompt near a query: its key and cosine similarity.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -133,6 +138,7 @@ impl WithSimd for CodeScan<'_> {
     #[inline(always)]
     fn with_simd<S: Simd>(self, _simd: S) -> Vec<usize> {
         let (index, q) = (self.index, &self.query);
+        let slack = ROUNDING_SLACK + index.dimensions as f32 * ROUNDING_SLACK_PER_DIMENSION;
         let mut slots = Vec::new();
         for (slot, (codes, &[scale, norm, error])) in index
             .codes
@@ -141,7 +147,7 @@ impl WithSimd for CodeScan<'_> {
             .enumerate()
         {
             let rounded = dot_codes(codes, &q.codes) as f32 * scale * q.scale;
-            let bound = norm * q.error + error * q.norm + error * q.error + ROUNDING_SLACK;
+            let bound = norm * q.error + error * q.norm + error * q.error + slack;
             if rounded + bound >= self.min_similarity {
                 slots.push(slot);
             }
