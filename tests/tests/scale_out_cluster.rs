@@ -34,3 +34,29 @@ async fn cluster_a_breaker_opened_through_a_refuses_at_b_and_c() {
     let cluster = cluster().await;
     scale_out_support::breaker_opened_through_one_refuses_at_all(&cluster.url()).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cluster_replica_b_serves_a_paraphrase_replica_a_cached_semantically() {
+    let cluster = cluster().await;
+    scale_out_support::semantic_hit_crosses_replicas(&cluster.url()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cluster_node_killed_under_load_fails_no_request_and_is_used_again_after_a_restart() {
+    let mut cluster = cluster().await;
+    let url = cluster.url();
+    scale_out_support::killed_under_load_fails_nothing(&url, &mut cluster).await;
+}
+
+#[tokio::test]
+async fn cluster_a_limit_told_to_fail_closed_refuses_while_the_cluster_is_down_and_one_left_open_uses_its_local_budget()
+ {
+    let mut cluster = cluster().await;
+    let url = cluster.url();
+    scale_out_support::fail_closed_refuses_and_open_falls_back(&url, || {
+        for node in 0..3 {
+            cluster.kill_node(node);
+        }
+    })
+    .await;
+}

@@ -88,3 +88,107 @@ async fn replica_b_serves_a_paraphrase_replica_a_cached() {
     assert_eq!(b.vectors.taken_from_others(), 1);
     assert!(delay < Duration::from_secs(2), "delay {delay:?}");
 }
+
+/// The app's shared store reaches the semantic cache (answers and prompts),
+/// as it does every other piece; a store given to the cache is kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_apps_shared_store_reaches_the_semantic_cache_and_a_store_of_its_own_is_kept() {
+    use fastagentic::cache::semantic::MemoryVectorStore;
+    use fastagentic::cache::{CacheStore, MemoryStore};
+    use fastagentic::store::{SharedStore, bind_shared_store};
+
+    let redis = RedisPeer::start()
+        .await
+        .expect("redis-server (Debian package redis-server)");
+    let dir = model_dir().expect("the embedding model (test support fetches it with pip)");
+    let embedder: Arc<dyn Embedder> =
+        Arc::new(MiniLmEmbedder::from_dir(dir).expect("all-MiniLM-L6-v2 loads"));
+    let mock = MockProvider::start().await;
+    mock.set_default(MockReply::text("an answer").usage(12, 2));
+    let shared = SharedStore::redis(&redis.url()).await.expect("connect");
+    let provider = || OpenAiGateway::new("sk-test").base_url(mock.base_url());
+
+    // A keeps its own prompts, C its own answers, B takes both from the app.
+    let own_vectors = Arc::new(MemoryVectorStore::default());
+    let a = SemanticCache::with_embedder(provider(), embedder.clone()).vectors(own_vectors.clone());
+    let own_answers = Arc::new(MemoryStore::default());
+    let c = SemanticCache::with_embedder(provider(), embedder.clone()).store(own_answers.clone());
+    let b = SemanticCache::with_embedder(provider(), embedder);
+    for cache in [&a, &b, &c] {
+        bind_shared_store(cache, &shared, "chat");
+    }
+    let call = CallContext::detached();
+    let ask = |text: &str| GatewayRequest::Chat(ChatRequest::new("gpt-4o-mini").user(text));
+    let status =
+        |reply: &fastagentic::gateway::GatewayReply| reply.route.cache.as_ref().map(|c| c.status);
+
+    let first = a
+        .serve(&call, ask("How do I reset my password?"))
+        .await
+        .expect("A answers");
+    assert_eq!(status(&first), Some(CacheStatus::SemanticMiss));
+    assert_eq!(
+        own_vectors.len(),
+        1,
+        "A's prompt went to the store it was given"
+    );
+    // A's answer went to Redis, the app's store: B finds it.
+    let again = b
+        .serve(&call, ask("How do I reset my password?"))
+        .await
+        .expect("B answers");
+    assert_eq!(
+        status(&again),
+        Some(CacheStatus::Hit),
+        "the app's store holds A's answer"
+    );
+    assert_eq!(mock.request_count(), 1);
+
+    let third = c
+        .serve(&call, ask("What is the capital of France?"))
+        .await
+        .expect("C answers");
+    assert_eq!(status(&third), Some(CacheStatus::SemanticMiss));
+    assert_eq!(
+        own_answers.len(),
+        1,
+        "C's answer went to the store it was given"
+    );
+    let elsewhere = b
+        .serve(&call, ask("What is the capital of France?"))
+        .await
+        .expect("B answers");
+    assert_ne!(
+        status(&elsewhere),
+        Some(CacheStatus::Hit),
+        "C's answer is not in Redis"
+    );
+    assert_eq!(mock.request_count(), 3);
+
+    // B's and C's prompts went through the app's store (C kept only its
+    // answers): a fourth cache following the stream receives them, and
+    // serves B's answer (in Redis) to a paraphrase.
+    let follower = Arc::new(RedisVectorStore::new(
+        RedisStore::connect(&redis.url()).await.expect("connect"),
+    ));
+    let d = SemanticCache::with_embedder(
+        provider(),
+        Arc::new(MiniLmEmbedder::from_dir(model_dir().expect("model")).expect("loads")),
+    )
+    .vectors(follower.clone());
+    bind_shared_store(&d, &shared, "chat");
+    let started = Instant::now();
+    while follower.taken_from_others() < 1 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "B's prompt never reached the stream"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let paraphrase = d
+        .serve(&call, ask("What's the capital of France?"))
+        .await
+        .expect("D answers");
+    assert_eq!(status(&paraphrase), Some(CacheStatus::SemanticHit));
+    assert_eq!(mock.request_count(), 3, "no upstream call for D");
+}

@@ -6,15 +6,19 @@
 //! - `RPM`, `TPM`: the app's rate limit, requests and tokens per minute;
 //! - `BREAKER_FAILURES`: a circuit breaker over the provider opening after
 //!   that many failures in a minute (30 s cool-down);
-//! - `STORE_TIMEOUT_MS`: the store's per-call timeout (default 100 ms).
+//! - `STORE_TIMEOUT_MS`: the store's per-call timeout (default 100 ms);
+//! - `SEMANTIC`: set, a semantic cache (all-MiniLM-L6-v2 from
+//!   `FASTAGENTIC_EMBEDDING_MODEL_DIR`) instead of the exact cache.
 //!
-//! It serves the OpenAI-compatible route `/v1` through an exact cache.
+//! It serves the OpenAI-compatible route `/v1` through a cache that takes
+//! the app's shared store (`App::shared_store`), as every piece does.
 
 use std::time::Duration;
 
 use fastagentic::App;
 use fastagentic::OpenAiGateway;
 use fastagentic::cache::ExactCache;
+use fastagentic::cache::semantic::{MiniLmEmbedder, SemanticCache};
 use fastagentic::reliability::{BreakerPolicy, CircuitBreaker, RateLimit};
 use fastagentic::store::{RedisOptions, RedisStore, SharedStore};
 
@@ -58,11 +62,14 @@ async fn run() -> Result<(), String> {
         BreakerPolicy::new(threshold, Duration::from_secs(60)).cooldown(Duration::from_secs(30)),
     )
     .target("mock-provider");
-    let mut app = App::new("scale-out replica")
-        .without_inventory()
-        .llm_gateway(ExactCache::new(guarded))
-        .openai_compatible("/v1")
-        .shared_store(store);
+    let mut app = App::new("scale-out replica").without_inventory();
+    app = if std::env::var_os("SEMANTIC").is_some() {
+        let embedder = MiniLmEmbedder::from_env().map_err(|e| e.to_string())?;
+        app.llm_gateway(SemanticCache::new(guarded, embedder))
+    } else {
+        app.llm_gateway(ExactCache::new(guarded))
+    };
+    app = app.openai_compatible("/v1").shared_store(store);
     let mut limit = RateLimit::new();
     let mut limited = false;
     if let Some(rpm) = number("RPM") {

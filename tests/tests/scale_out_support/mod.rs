@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use fastagentic::testing::{MockProvider, MockReply};
-use fastagentic_tests::peers::AppReplica;
+use fastagentic_tests::peers::{AppReplica, PeerError, RedisClusterPeer, RedisPeer};
 use serde_json::{Value, json};
 
 /// Tokens the mock reports per answer (40 in, 10 out).
@@ -70,6 +70,35 @@ impl Replicas {
                 (status, response.json().await.unwrap_or(Value::Null))
             }
             Err(error) => (0, json!({"transport_error": error.to_string()})),
+        }
+    }
+
+    /// Asks replica `index` for `prompt` until it answers 200 (the
+    /// provider failing meanwhile, so only the cache can answer, and a
+    /// miss stores nothing): that answer must be `stored`'s. Returns how
+    /// long after `since` it was served; fails after 20 s.
+    pub async fn until_served(
+        &self,
+        index: usize,
+        prompt: &str,
+        stored: &Value,
+        since: Instant,
+    ) -> Duration {
+        loop {
+            let (status, body) = self.chat(index, prompt).await;
+            if status == 200 {
+                assert_eq!(
+                    body["choices"], stored["choices"],
+                    "the answer stored before"
+                );
+                return since.elapsed();
+            }
+            assert!(
+                since.elapsed() < Duration::from_secs(20),
+                "replica {index} never served the stored answer to {prompt:?}; last answer {status} {body}; its log:\n{}",
+                self.replicas[index].log_tail(20)
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }
 
@@ -236,4 +265,203 @@ pub fn fallbacks_seen(metrics: &str) -> bool {
         .lines()
         .filter(|line| line.starts_with("fastagentic_shared_store_fallbacks_total{"))
         .any(|line| !line.ends_with(" 0"))
+}
+
+/// Replica A caches an answer; B and C, separate processes with their own
+/// index and model, serve a paraphrase of it as a semantic hit once the
+/// Redis stream has brought them A's prompt. The app's shared store alone
+/// reaches the semantic cache (the replicas give it no store of their
+/// own). Returns the delay from A's answer to B's first hit.
+pub async fn semantic_hit_crosses_replicas(redis_url: &str) -> Duration {
+    let model = fastagentic_tests::embedding_model::model_dir()
+        .expect("the embedding model all-MiniLM-L6-v2 (test support fetches it with pip)");
+    let replicas = Replicas::start(
+        redis_url,
+        &[
+            ("SEMANTIC", "1".into()),
+            (
+                "FASTAGENTIC_EMBEDDING_MODEL_DIR",
+                model.to_string_lossy().into_owned(),
+            ),
+        ],
+    )
+    .await;
+    replicas
+        .mock
+        .set_default(MockReply::text("Open Settings, then Reset password.").usage(12, 2));
+    let (status, stored) = replicas.chat(0, "How do I reset my password?").await;
+    assert_eq!(status, 200, "{stored}");
+    let stored_at = Instant::now();
+    assert_eq!(replicas.mock.request_count(), 1);
+
+    // From now on the provider fails: an answer can only come from the
+    // cache, and a miss stores nothing. B asks until it is served (the
+    // event), within a generous bound.
+    replicas.mock.set_default(MockReply::status(500));
+    let paraphrase = "How should I reset my password?";
+    let delay = replicas
+        .until_served(1, paraphrase, &stored, stored_at)
+        .await;
+    println!(
+        "B served A's answer to a paraphrase {delay:?} after A stored it (B's index follows the Redis stream)"
+    );
+    replicas
+        .until_served(2, paraphrase, &stored, stored_at)
+        .await;
+    for index in [1, 2] {
+        let metrics = replicas.metrics(index).await;
+        assert!(
+            metrics
+                .lines()
+                .any(|line| line.starts_with("fastagentic_cache_lookups_total{")
+                    && line.contains("outcome=\"hit\"")
+                    && !line.ends_with(" 0")),
+            "replica {index} counts a cache hit:\n{metrics}"
+        );
+    }
+    delay
+}
+
+/// What the outage test kills and brings back: one Redis, or one node of a cluster.
+#[allow(async_fn_in_trait)] // used here only, never as `dyn`
+pub trait Outage {
+    /// Kills it, as a crash would.
+    fn kill(&mut self);
+    /// Starts it again, empty.
+    async fn restart(&mut self) -> Result<(), PeerError>;
+}
+
+impl Outage for RedisPeer {
+    fn kill(&mut self) {
+        RedisPeer::kill(self);
+    }
+    async fn restart(&mut self) -> Result<(), PeerError> {
+        RedisPeer::restart(self).await
+    }
+}
+
+/// The first node of a cluster.
+impl Outage for RedisClusterPeer {
+    fn kill(&mut self) {
+        self.kill_node(0);
+    }
+    async fn restart(&mut self) -> Result<(), PeerError> {
+        self.restart_node(0).await
+    }
+}
+
+/// Redis (or a cluster node) killed in the middle of a load through three
+/// replicas: zero requests fail (the provider fails none), the fallbacks
+/// are counted in `/metrics`, and after a restart B serves what A stores.
+pub async fn killed_under_load_fails_nothing(redis_url: &str, outage: &mut impl Outage) {
+    let replicas = Arc::new(Replicas::start(redis_url, &[("RPM", "100000".into())]).await);
+    // Load runs while Redis is killed: every request must still succeed.
+    let load = {
+        let replicas = replicas.clone();
+        tokio::spawn(async move { replicas.load("outage", 600, 4).await })
+    };
+    // Kill once the load is well under way (an event: answers counted upstream).
+    while replicas.mock.request_count() < 100 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    outage.kill();
+    let (statuses, _) = load.await.expect("load");
+    let failed: Vec<_> = statuses.iter().filter(|s| **s != 200).collect();
+    assert!(
+        failed.is_empty(),
+        "no request may fail because Redis died: {} failed ({failed:?})",
+        failed.len()
+    );
+    let mut saw_fallback = false;
+    for index in 0..3 {
+        saw_fallback |= fallbacks_seen(&replicas.metrics(index).await);
+    }
+    assert!(saw_fallback, "the fallbacks must be counted in /metrics");
+
+    outage.restart().await.expect("Redis restarted");
+    // Converges: within a bounded time, B serves what A stored.
+    let restarted = Instant::now();
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let prompt = format!("after the restart {attempt}");
+        let (status, _) = replicas.chat(0, &prompt).await;
+        assert_eq!(status, 200);
+        let before = replicas.mock.request_count();
+        let (status, _) = replicas.chat(1, &prompt).await;
+        assert_eq!(status, 200);
+        if replicas.mock.request_count() == before {
+            break;
+        }
+        assert!(
+            restarted.elapsed() < Duration::from_secs(30),
+            "after Redis returns, B must serve A's entries again ({attempt} tries)"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    println!(
+        "after the restart, B served A's entry again {:?} later",
+        restarted.elapsed()
+    );
+    // Every part of the store answers again: twelve more entries, whose keys
+    // spread over a cluster's nodes (the restarted one owns a third of the
+    // slots), are all served by B from what A stored.
+    for entry in 0..12 {
+        let prompt = format!("after the restart, entry {entry}");
+        let (status, _) = replicas.chat(0, &prompt).await;
+        assert_eq!(status, 200);
+        let before = replicas.mock.request_count();
+        let (status, _) = replicas.chat(1, &prompt).await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            replicas.mock.request_count(),
+            before,
+            "B must serve A's entry {entry} from the store"
+        );
+    }
+    let metrics = replicas.metrics(0).await;
+    assert!(
+        metrics.contains("fastagentic_shared_store_up{") && metrics.contains("} 1\n"),
+        "{metrics}"
+    );
+}
+
+/// With the store down (`kill` takes it down), a limit told to fail closed
+/// refuses and one left open spends its local budget; both fallbacks counted.
+pub async fn fail_closed_refuses_and_open_falls_back(redis_url: &str, kill: impl FnOnce()) {
+    use fastagentic::gateway::GatewayRequest;
+    use fastagentic::reliability::{RateLimit, RateLimiter, WhenStoreDown};
+    use fastagentic::store::{RedisOptions, RedisStore};
+    use fastagentic::{CallContext, ChatRequest, DemoGateway, GatewayError, LlmGateway};
+
+    let store = RedisStore::connect_with(
+        redis_url,
+        RedisOptions::new().timeout(Duration::from_secs(2)),
+    )
+    .await
+    .expect("connect");
+    let limit = RateLimit::new().requests_per_minute(1_000);
+    let closed = RateLimiter::new(
+        DemoGateway::new(),
+        limit.clone().when_store_down(WhenStoreDown::Refuse),
+    )
+    .shared(store.clone(), "closed");
+    let open = RateLimiter::new(DemoGateway::new(), limit).shared(store.clone(), "open");
+    let call = CallContext::detached();
+    let ask = || GatewayRequest::Chat(ChatRequest::new("m").user("hi"));
+    assert!(closed.serve(&call, ask()).await.is_ok());
+    assert!(open.serve(&call, ask()).await.is_ok());
+    kill();
+    match closed.serve(&call, ask()).await {
+        Err(GatewayError::RateLimited { limit, .. }) => {
+            assert!(limit.contains("shared"), "{limit}")
+        }
+        other => panic!("a fail-closed limit must refuse while Redis is down: {other:?}"),
+    }
+    assert!(
+        open.serve(&call, ask()).await.is_ok(),
+        "a limit left open uses its local budget"
+    );
+    assert!(store.health().fallbacks().total() >= 2);
+    assert!(!store.health().is_up());
 }
