@@ -8,7 +8,7 @@ mod scale_out_support;
 use std::sync::Arc;
 
 use fastagentic_tests::peers::RedisPeer;
-use scale_out_support::Replicas;
+use scale_out_support::{Caller, Replicas};
 
 async fn redis() -> RedisPeer {
     RedisPeer::start()
@@ -92,4 +92,27 @@ async fn a_limit_told_to_fail_closed_refuses_while_redis_is_down_and_one_left_op
 async fn replica_b_serves_a_paraphrase_replica_a_cached_semantically() {
     let redis = redis().await;
     scale_out_support::semantic_hit_crosses_replicas(&redis.url()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_limit_per_user_holds_for_each_user_across_three_replicas() {
+    let redis = redis().await;
+    let callers = [Caller::User("alice".into()), Caller::User("bob".into())];
+    scale_out_support::per_caller_limits_are_global(&redis.url(), "user", callers, || {
+        redis.keys().expect("redis-cli lists the keys")
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_limit_per_api_key_holds_for_each_key_across_three_replicas() {
+    let redis = redis().await;
+    let callers = [
+        Caller::Key("sk-scale-out-key-one".into()),
+        Caller::Key("sk-scale-out-key-two".into()),
+    ];
+    scale_out_support::per_caller_limits_are_global(&redis.url(), "api_key", callers, || {
+        redis.keys().expect("redis-cli lists the keys")
+    })
+    .await;
 }

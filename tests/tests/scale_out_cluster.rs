@@ -4,6 +4,7 @@
 mod scale_out_support;
 
 use fastagentic_tests::peers::RedisClusterPeer;
+use scale_out_support::Caller;
 
 async fn cluster() -> RedisClusterPeer {
     RedisClusterPeer::start()
@@ -57,6 +58,29 @@ async fn cluster_a_limit_told_to_fail_closed_refuses_while_the_cluster_is_down_a
         for node in 0..3 {
             cluster.kill_node(node);
         }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cluster_a_limit_per_user_holds_for_each_user_across_three_replicas() {
+    let cluster = cluster().await;
+    let callers = [Caller::User("alice".into()), Caller::User("bob".into())];
+    scale_out_support::per_caller_limits_are_global(&cluster.url(), "user", callers, || {
+        cluster.keys().expect("redis-cli lists the keys")
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cluster_a_limit_per_api_key_holds_for_each_key_across_three_replicas() {
+    let cluster = cluster().await;
+    let callers = [
+        Caller::Key("sk-scale-out-key-one".into()),
+        Caller::Key("sk-scale-out-key-two".into()),
+    ];
+    scale_out_support::per_caller_limits_are_global(&cluster.url(), "api_key", callers, || {
+        cluster.keys().expect("redis-cli lists the keys")
     })
     .await;
 }

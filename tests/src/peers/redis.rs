@@ -115,6 +115,24 @@ impl RedisPeer {
     pub fn is_running(&self) -> bool {
         self.process.is_some()
     }
+
+    /// Every key it holds (`redis-cli --scan`; a cluster node: the keys of
+    /// its own slots).
+    pub fn keys(&self) -> Result<Vec<String>, PeerError> {
+        let cli = require_tool("redis-cli", HINT)?;
+        let output = Command::new(&cli)
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "--scan"])
+            .output()
+            .map_err(|source| PeerError::Spawn {
+                peer: PEER,
+                program: "redis-cli".to_owned(),
+                source,
+            })?;
+        Ok(String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(str::to_owned)
+            .collect())
+    }
 }
 
 /// Three `redis-server`s joined into a Redis Cluster (`redis-cli --cluster
@@ -218,6 +236,15 @@ impl RedisClusterPeer {
             .map(RedisPeer::url)
             .collect::<Vec<_>>()
             .join(",")
+    }
+
+    /// Every key of every running node.
+    pub fn keys(&self) -> Result<Vec<String>, PeerError> {
+        let mut keys = Vec::new();
+        for node in self.nodes.iter().filter(|node| node.is_running()) {
+            keys.extend(node.keys()?);
+        }
+        Ok(keys)
     }
 
     /// The nodes.

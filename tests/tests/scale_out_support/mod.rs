@@ -20,6 +20,18 @@ use serde_json::{Value, json};
 /// Tokens the mock reports per answer (40 in, 10 out).
 pub const TOKENS_PER_CALL: u64 = 50;
 
+/// Who sends a request.
+#[derive(Clone, Debug)]
+pub enum Caller {
+    /// No user, no key.
+    Anyone,
+    /// A user, named in the body's `user` field (the replica's hook runs
+    /// the request as that user).
+    User(String),
+    /// An API key, sent as the `api_key` entry of `x-fastagentic-metadata`.
+    Key(String),
+}
+
 /// Three replicas sharing `redis_url`, over one mock provider.
 pub struct Replicas {
     pub mock: MockProvider,
@@ -61,10 +73,26 @@ impl Replicas {
 
     /// A chat completion of `prompt` through replica `index`: status and body.
     pub async fn chat(&self, index: usize, prompt: &str) -> (u16, Value) {
+        self.chat_as(index, prompt, &Caller::Anyone).await
+    }
+
+    /// As [`chat`](Self::chat), sent by `caller`.
+    pub async fn chat_as(&self, index: usize, prompt: &str, caller: &Caller) -> (u16, Value) {
         let url = format!("{}/v1/chat/completions", self.replicas[index].base_url());
-        let body =
+        let mut body =
             json!({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": prompt}]});
-        match self.client.post(&url).json(&body).send().await {
+        let mut request = self.client.post(&url);
+        match caller {
+            Caller::Anyone => {}
+            Caller::User(user) => body["user"] = json!(user),
+            Caller::Key(key) => {
+                request = request.header(
+                    "x-fastagentic-metadata",
+                    json!({ "api_key": key }).to_string(),
+                )
+            }
+        }
+        match request.json(&body).send().await {
             Ok(response) => {
                 let status = response.status().as_u16();
                 (status, response.json().await.unwrap_or(Value::Null))
@@ -120,6 +148,17 @@ impl Replicas {
         total: usize,
         concurrency: usize,
     ) -> (Vec<u16>, Duration) {
+        self.load_as(tag, total, concurrency, Caller::Anyone).await
+    }
+
+    /// As [`load`](Self::load), every request sent by `caller`.
+    pub async fn load_as(
+        self: &Arc<Self>,
+        tag: &str,
+        total: usize,
+        concurrency: usize,
+        caller: Caller,
+    ) -> (Vec<u16>, Duration) {
         let next = Arc::new(AtomicUsize::new(0));
         let started = Instant::now();
         let mut workers = Vec::new();
@@ -127,6 +166,7 @@ impl Replicas {
             let this = self.clone();
             let next = next.clone();
             let tag = tag.to_owned();
+            let caller = caller.clone();
             workers.push(tokio::spawn(async move {
                 let mut statuses = Vec::new();
                 loop {
@@ -134,7 +174,9 @@ impl Replicas {
                     if i >= total {
                         return statuses;
                     }
-                    let (status, _) = this.chat(worker % 3, &format!("{tag} request {i}")).await;
+                    let (status, _) = this
+                        .chat_as(worker % 3, &format!("{tag} request {i}"), &caller)
+                        .await;
                     statuses.push(status);
                 }
             }));
@@ -464,4 +506,78 @@ pub async fn fail_closed_refuses_and_open_falls_back(redis_url: &str, kill: impl
     );
     assert!(store.health().fallbacks().total() >= 2);
     assert!(!store.health().is_up());
+}
+
+/// A limit per user (`limit_by` = `user`) or per API key (`api_key`) of
+/// `rpm` across three replicas: each of two callers, loading all three
+/// replicas at once, is admitted its own `rpm` (plus the refill) within
+/// 2 %, and no Redis key (`keys`, read after the load) names a user or
+/// holds a key as such.
+pub async fn per_caller_limits_are_global(
+    redis_url: &str,
+    limit_by: &str,
+    callers: [Caller; 2],
+    keys: impl FnOnce() -> Vec<String>,
+) {
+    let rpm: u64 = 120;
+    let replicas = Arc::new(
+        Replicas::start(
+            redis_url,
+            &[
+                ("RPM", rpm.to_string()),
+                ("LIMIT_BY", limit_by.to_owned()),
+                ("STORE_TIMEOUT_MS", "2000".into()),
+            ],
+        )
+        .await,
+    );
+    let loads: Vec<_> = callers
+        .iter()
+        .enumerate()
+        .map(|(n, caller)| {
+            let replicas = replicas.clone();
+            let caller = caller.clone();
+            let tag = format!("{limit_by} {n}");
+            tokio::spawn(async move { replicas.load_as(&tag, 180, 3, caller).await })
+        })
+        .collect();
+    for (caller, load) in callers.iter().zip(loads) {
+        let (statuses, elapsed) = load.await.expect("load");
+        let admitted = statuses.iter().filter(|s| **s == 200).count() as f64;
+        let limited = statuses.iter().filter(|s| **s == 429).count();
+        assert_eq!(
+            admitted as usize + limited,
+            statuses.len(),
+            "every request is answered or limited: {statuses:?}"
+        );
+        let most = refilled(rpm, elapsed);
+        println!(
+            "{rpm} rpm per {limit_by}: {caller:?} admitted {admitted} of 180 across 3 replicas in {elapsed:?} (at most {most:.1})"
+        );
+        assert!(
+            admitted >= rpm as f64 * 0.98 && admitted <= most * 1.02,
+            "{caller:?}: admitted {admitted}, expected {rpm}..{most:.1} (±2 %)"
+        );
+    }
+    for index in 0..3 {
+        assert!(
+            !fallbacks_seen(&replicas.metrics(index).await),
+            "no replica may have fallen back to local limits"
+        );
+    }
+    let keys = keys();
+    let limits: Vec<_> = keys.iter().filter(|key| key.contains("limit:")).collect();
+    assert!(
+        limits.len() >= 2,
+        "each caller's budget is in Redis: {keys:?}"
+    );
+    for caller in &callers {
+        let (Caller::User(name) | Caller::Key(name)) = caller else {
+            continue;
+        };
+        assert!(
+            keys.iter().all(|key| !key.contains(name.as_str())),
+            "no Redis key may carry {caller:?} as such: {keys:?}"
+        );
+    }
 }
