@@ -36,8 +36,8 @@ async fn replica(redis_url: &str, mock: &MockProvider, embedder: Arc<dyn Embedde
     Replica { cache, vectors }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn replica_b_serves_a_paraphrase_replica_a_cached() {
+/// A `redis-server`, the real model, and a mock provider answering `answer`.
+async fn peers(answer: &str) -> (RedisPeer, Arc<dyn Embedder>, MockProvider) {
     let redis = RedisPeer::start()
         .await
         .expect("redis-server (Debian package redis-server)");
@@ -45,7 +45,13 @@ async fn replica_b_serves_a_paraphrase_replica_a_cached() {
     let embedder: Arc<dyn Embedder> =
         Arc::new(MiniLmEmbedder::from_dir(dir).expect("all-MiniLM-L6-v2 loads"));
     let mock = MockProvider::start().await;
-    mock.set_default(MockReply::text("Open Settings, then Reset password.").usage(12, 2));
+    mock.set_default(MockReply::text(answer).usage(12, 2));
+    (redis, embedder, mock)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replica_b_serves_a_paraphrase_replica_a_cached() {
+    let (redis, embedder, mock) = peers("Open Settings, then Reset password.").await;
     let a = replica(&redis.url(), &mock, embedder.clone()).await;
     let b = replica(&redis.url(), &mock, embedder).await;
     let call = CallContext::detached();
@@ -97,14 +103,7 @@ async fn the_apps_shared_store_reaches_the_semantic_cache_and_a_store_of_its_own
     use fastagentic::cache::{CacheStore, MemoryStore};
     use fastagentic::store::{SharedStore, bind_shared_store};
 
-    let redis = RedisPeer::start()
-        .await
-        .expect("redis-server (Debian package redis-server)");
-    let dir = model_dir().expect("the embedding model (test support fetches it with pip)");
-    let embedder: Arc<dyn Embedder> =
-        Arc::new(MiniLmEmbedder::from_dir(dir).expect("all-MiniLM-L6-v2 loads"));
-    let mock = MockProvider::start().await;
-    mock.set_default(MockReply::text("an answer").usage(12, 2));
+    let (redis, embedder, mock) = peers("an answer").await;
     let shared = SharedStore::redis(&redis.url()).await.expect("connect");
     let provider = || OpenAiGateway::new("sk-test").base_url(mock.base_url());
 
@@ -113,53 +112,38 @@ async fn the_apps_shared_store_reaches_the_semantic_cache_and_a_store_of_its_own
     let a = SemanticCache::with_embedder(provider(), embedder.clone()).vectors(own_vectors.clone());
     let own_answers = Arc::new(MemoryStore::default());
     let c = SemanticCache::with_embedder(provider(), embedder.clone()).store(own_answers.clone());
-    let b = SemanticCache::with_embedder(provider(), embedder);
+    let b = SemanticCache::with_embedder(provider(), embedder.clone());
     for cache in [&a, &b, &c] {
         bind_shared_store(cache, &shared, "chat");
     }
     let call = CallContext::detached();
-    let ask = |text: &str| GatewayRequest::Chat(ChatRequest::new("gpt-4o-mini").user(text));
-    let status =
-        |reply: &fastagentic::gateway::GatewayReply| reply.route.cache.as_ref().map(|c| c.status);
+    // The cache status of `cache`'s answer to `text`.
+    let status = async |cache: &SemanticCache<OpenAiGateway>, text: &str| {
+        let request = GatewayRequest::Chat(ChatRequest::new("gpt-4o-mini").user(text));
+        let reply = cache.serve(&call, request).await.expect("an answer");
+        reply.route.cache.as_ref().map(|c| c.status)
+    };
 
-    let first = a
-        .serve(&call, ask("How do I reset my password?"))
-        .await
-        .expect("A answers");
-    assert_eq!(status(&first), Some(CacheStatus::SemanticMiss));
+    let password = "How do I reset my password?";
+    assert_eq!(status(&a, password).await, Some(CacheStatus::SemanticMiss));
     assert_eq!(
         own_vectors.len(),
         1,
         "A's prompt went to the store it was given"
     );
     // A's answer went to Redis, the app's store: B finds it.
-    let again = b
-        .serve(&call, ask("How do I reset my password?"))
-        .await
-        .expect("B answers");
-    assert_eq!(
-        status(&again),
-        Some(CacheStatus::Hit),
-        "the app's store holds A's answer"
-    );
+    assert_eq!(status(&b, password).await, Some(CacheStatus::Hit));
     assert_eq!(mock.request_count(), 1);
 
-    let third = c
-        .serve(&call, ask("What is the capital of France?"))
-        .await
-        .expect("C answers");
-    assert_eq!(status(&third), Some(CacheStatus::SemanticMiss));
+    let capital = "What is the capital of France?";
+    assert_eq!(status(&c, capital).await, Some(CacheStatus::SemanticMiss));
     assert_eq!(
         own_answers.len(),
         1,
         "C's answer went to the store it was given"
     );
-    let elsewhere = b
-        .serve(&call, ask("What is the capital of France?"))
-        .await
-        .expect("B answers");
     assert_ne!(
-        status(&elsewhere),
+        status(&b, capital).await,
         Some(CacheStatus::Hit),
         "C's answer is not in Redis"
     );
@@ -171,11 +155,7 @@ async fn the_apps_shared_store_reaches_the_semantic_cache_and_a_store_of_its_own
     let follower = Arc::new(RedisVectorStore::new(
         RedisStore::connect(&redis.url()).await.expect("connect"),
     ));
-    let d = SemanticCache::with_embedder(
-        provider(),
-        Arc::new(MiniLmEmbedder::from_dir(model_dir().expect("model")).expect("loads")),
-    )
-    .vectors(follower.clone());
+    let d = SemanticCache::with_embedder(provider(), embedder).vectors(follower.clone());
     bind_shared_store(&d, &shared, "chat");
     let started = Instant::now();
     while follower.taken_from_others() < 1 {
@@ -185,10 +165,7 @@ async fn the_apps_shared_store_reaches_the_semantic_cache_and_a_store_of_its_own
         );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    let paraphrase = d
-        .serve(&call, ask("What's the capital of France?"))
-        .await
-        .expect("D answers");
-    assert_eq!(status(&paraphrase), Some(CacheStatus::SemanticHit));
+    let paraphrase = "What's the capital of France?";
+    assert_eq!(status(&d, paraphrase).await, Some(CacheStatus::SemanticHit));
     assert_eq!(mock.request_count(), 3, "no upstream call for D");
 }

@@ -130,6 +130,16 @@ impl Replicas {
         }
     }
 
+    /// No replica fell back to local state (its `/metrics` says).
+    pub async fn assert_no_fallbacks(&self) {
+        for index in 0..3 {
+            assert!(
+                !fallbacks_seen(&self.metrics(index).await),
+                "no replica may have fallen back to local limits"
+            );
+        }
+    }
+
     /// Replica `index`'s `/metrics`.
     pub async fn metrics(&self, index: usize) -> String {
         let url = format!("{}/metrics", self.replicas[index].base_url());
@@ -229,6 +239,13 @@ pub async fn requests_per_minute_is_global(redis_url: &str) {
         .await,
     );
     let (statuses, elapsed) = replicas.load("rpm", 450, 6).await;
+    admitted_within_the_budget(&format!("rpm {rpm}"), rpm, &statuses, elapsed);
+    replicas.assert_no_fallbacks().await;
+}
+
+/// Every request of a load answered or limited, and the admitted ones
+/// within 2 % of `rpm` (plus what refilled while the load ran).
+fn admitted_within_the_budget(what: &str, rpm: u64, statuses: &[u16], elapsed: Duration) {
     let admitted = statuses.iter().filter(|s| **s == 200).count() as f64;
     let limited = statuses.iter().filter(|s| **s == 429).count();
     assert_eq!(
@@ -238,18 +255,13 @@ pub async fn requests_per_minute_is_global(redis_url: &str) {
     );
     let most = refilled(rpm, elapsed);
     println!(
-        "rpm {rpm}: admitted {admitted} of 450 across 3 replicas in {elapsed:?} (at most {most:.1} by the budget)"
+        "{what}: admitted {admitted} of {} across 3 replicas in {elapsed:?} (at most {most:.1} by the budget)",
+        statuses.len()
     );
     assert!(
         admitted >= rpm as f64 * 0.98 && admitted <= most * 1.02,
-        "admitted {admitted}, expected {rpm}..{most:.1} (±2 %)"
+        "{what}: admitted {admitted}, expected {rpm}..{most:.1} (±2 %)"
     );
-    for index in 0..3 {
-        assert!(
-            !fallbacks_seen(&replicas.metrics(index).await),
-            "no replica may have fallen back to local limits"
-        );
-    }
 }
 
 /// A global limit of tokens per minute, counted from real usage, admits
@@ -543,28 +555,10 @@ pub async fn per_caller_limits_are_global(
         .collect();
     for (caller, load) in callers.iter().zip(loads) {
         let (statuses, elapsed) = load.await.expect("load");
-        let admitted = statuses.iter().filter(|s| **s == 200).count() as f64;
-        let limited = statuses.iter().filter(|s| **s == 429).count();
-        assert_eq!(
-            admitted as usize + limited,
-            statuses.len(),
-            "every request is answered or limited: {statuses:?}"
-        );
-        let most = refilled(rpm, elapsed);
-        println!(
-            "{rpm} rpm per {limit_by}: {caller:?} admitted {admitted} of 180 across 3 replicas in {elapsed:?} (at most {most:.1})"
-        );
-        assert!(
-            admitted >= rpm as f64 * 0.98 && admitted <= most * 1.02,
-            "{caller:?}: admitted {admitted}, expected {rpm}..{most:.1} (±2 %)"
-        );
+        let what = format!("{rpm} rpm per {limit_by}, {caller:?}");
+        admitted_within_the_budget(&what, rpm, &statuses, elapsed);
     }
-    for index in 0..3 {
-        assert!(
-            !fallbacks_seen(&replicas.metrics(index).await),
-            "no replica may have fallen back to local limits"
-        );
-    }
+    replicas.assert_no_fallbacks().await;
     let keys = keys();
     let limits: Vec<_> = keys.iter().filter(|key| key.contains("limit:")).collect();
     assert!(
