@@ -141,6 +141,43 @@ mod tests {
         (client.unwrap(), accepted.unwrap().0)
     }
 
+    /// The same router answers HTTP/1.1 and HTTP/2 with prior knowledge;
+    /// once draining starts, the server stops accepting and returns.
+    #[tokio::test]
+    async fn serves_http1_and_http2_then_drains() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        let router = Router::new().route("/", axum::routing::get(|| async { "ok" }));
+        let (drain_tx, drain_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(serve(listener, router, async move {
+            let _ = drain_rx.await;
+        }));
+        for client in [
+            reqwest::Client::builder().http1_only().build().unwrap(),
+            reqwest::Client::builder()
+                .http2_prior_knowledge()
+                .build()
+                .unwrap(),
+        ] {
+            let response = client.get(&url).send().await.unwrap();
+            let version = response.version();
+            assert_eq!(response.text().await.unwrap(), "ok", "{version:?}");
+        }
+        let h2 = reqwest::Client::builder()
+            .http2_prior_knowledge()
+            .build()
+            .unwrap();
+        assert_eq!(
+            h2.get(&url).send().await.unwrap().version(),
+            http::Version::HTTP_2
+        );
+        drain_tx.send(()).unwrap();
+        tokio::time::timeout(Duration::from_secs(10), server)
+            .await
+            .expect("the server drains its idle connections and returns")
+            .unwrap();
+    }
+
     #[tokio::test]
     async fn tells_http2_from_http1_and_leaves_the_bytes_in_the_socket() {
         let (mut client, server) = pair().await;
