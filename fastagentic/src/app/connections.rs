@@ -11,6 +11,10 @@
 //! are looked at with `peek`, which leaves them in the socket, so hyper
 //! reads the whole request at once. Accepted sockets also get
 //! `TCP_NODELAY`, so a streamed event goes out when it is written.
+//!
+//! Connections are not upgradable (no route of an app asks for an HTTP
+//! upgrade); a router taken with [`App::into_router`](crate::App::into_router)
+//! and served elsewhere has whatever that server offers.
 
 use std::future::Future;
 use std::io;
