@@ -130,7 +130,8 @@ pub async fn get_text(addr: SocketAddr, path: &str) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&body).into_owned())
 }
 
-async fn exchange(
+/// Sends `target`'s request on an open connection: `(status, body)`.
+pub async fn exchange(
     sender: &mut SendRequest<Full<Bytes>>,
     target: &Target,
 ) -> Result<(u16, Bytes), String> {

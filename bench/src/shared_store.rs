@@ -9,6 +9,12 @@
 //! same tree runs with the in-memory store and with a `redis-server` this
 //! command starts itself on loopback, at concurrency 1 and 32; the added
 //! latency is the difference of the medians.
+//!
+//! The same comparison then runs through HTTP, as a user's app serves it:
+//! an `App` with the app's rate limit and an exact cache in its default
+//! gateway, given the store by `App::shared_store`, its OpenAI-compatible
+//! route loaded over keep-alive connections from this process, every
+//! request a new question.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,11 +24,14 @@ use fastagentic::cache::ExactCache;
 use fastagentic::gateway::GatewayRequest;
 use fastagentic::reliability::{RateLimit, RateLimiter};
 use fastagentic::store::{RedisStore, SharedStore, bind_shared_store};
-use fastagentic::{CallContext, ChatRequest, DemoGateway, LlmGateway};
+use fastagentic::{App, CallContext, ChatRequest, DemoGateway, LlmGateway};
 use fastagentic_tests::peers::RedisPeer;
+
+use crate::load;
 
 /// One measured cell.
 struct Cell {
+    path: &'static str,
     store: &'static str,
     concurrency: usize,
     calls: usize,
@@ -70,12 +79,80 @@ async fn measure(
     for worker in workers {
         all.extend(worker.await.map_err(|e| e.to_string())??);
     }
-    all.sort_by(f64::total_cmp);
-    let at = |q: f64| all[((all.len() as f64 - 1.0) * q).round() as usize];
+    summarise("in-process", store, concurrency, all)
+}
+
+/// The app as a user builds it: the app's rate limit and an exact cache
+/// around an upstream answering at once, sharing through `store`.
+async fn app(store: &SharedStore) -> Result<fastagentic::ServerHandle, String> {
+    App::new("shared-store benchmark")
+        .without_inventory()
+        .openai_compatible("/v1")
+        .llm_gateway(ExactCache::new(DemoGateway::new()))
+        .rate_limit(RateLimit::new().requests_per_minute(100_000_000))
+        .shared_store(store.clone())
+        .spawn("127.0.0.1:0")
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Loads the app's chat-completion route over `concurrency` keep-alive
+/// connections, a new question each request.
+async fn measure_http(
+    addr: std::net::SocketAddr,
+    store: &'static str,
+    concurrency: usize,
+    duration: Duration,
+) -> Result<Cell, String> {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let deadline = Instant::now() + duration;
+    let mut workers = Vec::new();
+    for _ in 0..concurrency {
+        workers.push(tokio::spawn(async move {
+            let mut sender = load::connect(addr).await?;
+            let mut latencies = Vec::new();
+            while Instant::now() < deadline {
+                let n = NEXT.fetch_add(1, Ordering::Relaxed);
+                let body = serde_json::json!({
+                    "model": "bench",
+                    "messages": [{"role": "user", "content": format!("question {n}")}],
+                })
+                .to_string();
+                let target = load::Target::new(addr, "/v1/chat/completions", body);
+                let started = Instant::now();
+                let (status, body) = load::exchange(&mut sender, &target).await?;
+                if status != 200 {
+                    return Err(format!(
+                        "the app answered {status}: {}",
+                        String::from_utf8_lossy(&body)
+                    ));
+                }
+                latencies.push(started.elapsed().as_secs_f64() * 1e6);
+            }
+            Ok::<_, String>(latencies)
+        }));
+    }
+    let mut all = Vec::new();
+    for worker in workers {
+        all.extend(worker.await.map_err(|e| e.to_string())??);
+    }
+    summarise("HTTP", store, concurrency, all)
+}
+
+/// The median and p99 of one cell's latencies.
+fn summarise(
+    path: &'static str,
+    store: &'static str,
+    concurrency: usize,
+    mut all: Vec<f64>,
+) -> Result<Cell, String> {
     if all.is_empty() {
         return Err("no call finished".to_owned());
     }
+    all.sort_by(f64::total_cmp);
+    let at = |q: f64| all[((all.len() as f64 - 1.0) * q).round() as usize];
     Ok(Cell {
+        path,
         store,
         concurrency,
         calls: all.len(),
@@ -102,14 +179,24 @@ pub async fn run(duration: Duration, out: &std::path::Path) -> Result<(), String
             cells.push(measure(tree(store), name, concurrency, duration).await?);
         }
     }
+    for (name, store) in &stores {
+        let server = app(store).await?;
+        for concurrency in [1, 32] {
+            measure_http(server.addr(), name, concurrency, duration / 4).await?;
+            cells.push(measure_http(server.addr(), name, concurrency, duration).await?);
+        }
+        server.shutdown().await.map_err(|e| e.to_string())?;
+    }
     let fallbacks = redis.health().fallbacks().total();
     let mut table = String::from(
-        "| store | concurrency | calls | p50 µs | p99 µs | p50 added by Redis µs |\n|---|---|---|---|---|---|\n",
+        "| path | store | concurrency | calls | p50 µs | p99 µs | p50 added by Redis µs |\n|---|---|---|---|---|---|---|\n",
     );
     for cell in &cells {
         let memory = cells
             .iter()
-            .find(|c| c.store == "memory" && c.concurrency == cell.concurrency)
+            .find(|c| {
+                c.path == cell.path && c.store == "memory" && c.concurrency == cell.concurrency
+            })
             .map_or(0.0, |c| c.p50_us);
         let added = if cell.store == "redis" {
             format!("{:.0}", cell.p50_us - memory)
@@ -117,13 +204,14 @@ pub async fn run(duration: Duration, out: &std::path::Path) -> Result<(), String
             "–".to_owned()
         };
         table.push_str(&format!(
-            "| {} | {} | {} | {:.0} | {:.0} | {} |\n",
-            cell.store, cell.concurrency, cell.calls, cell.p50_us, cell.p99_us, added
+            "| {} | {} | {} | {} | {:.0} | {:.0} | {} |\n",
+            cell.path, cell.store, cell.concurrency, cell.calls, cell.p50_us, cell.p99_us, added
         ));
     }
     table.push_str(&format!(
-        "\nA cache miss (lookup + store) and a limiter check per call, in-process; \
-         redis-server on loopback; {fallbacks} fallbacks to local state.\n"
+        "\nA cache miss (lookup + store) and a limiter check per call: in-process \
+         through the gateway tree, and through an app's OpenAI-compatible route over \
+         HTTP from this process; redis-server on loopback; {fallbacks} fallbacks to local state.\n"
     ));
     print!("{table}");
     std::fs::create_dir_all(out).map_err(|e| e.to_string())?;

@@ -4,6 +4,7 @@
 //! each endpoint's reliability tree, and `server` runs it.
 
 mod assemble;
+mod connections;
 mod endpoint_gateway;
 pub(crate) mod mount;
 mod server;

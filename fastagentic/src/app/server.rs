@@ -76,9 +76,7 @@ impl Built {
             tracing::info!("shutting down: no new connections; draining in-flight requests");
             let _ = draining_tx.send(());
         };
-        let server = axum::serve(listener, router.into_make_service())
-            .with_graceful_shutdown(graceful)
-            .into_future();
+        let server = super::connections::serve(listener, router, graceful);
         let limit = shutdown_timeout;
         let deadline = async move {
             if draining_rx.await.is_ok() {
@@ -93,7 +91,7 @@ impl Built {
             }
         };
         tokio::select! {
-            result = server => result?,
+            () = server => {},
             () = deadline => tracing::warn!("in-flight requests still running after {limit:?}; stopping anyway"),
         }
         lifecycle(&hooks, HookEvent::OnShutdown).await;

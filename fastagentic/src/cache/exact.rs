@@ -1,13 +1,14 @@
 //! [`ExactCache`]: answers a request seen before from the store, without
 //! calling upstream.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use super::keeper::Keeper;
 use super::replay::replay;
 use super::semantic::Guard;
+use super::shared_slot::SharedSlot;
 use super::{CacheKey, CacheScope, CacheStore, CachedAnswer, MemoryStore};
 use crate::gateway::{
     Answer, BoxFuture, CacheFacts, CacheStatus, CallContext, GatewayError, GatewayReply,
@@ -189,12 +190,12 @@ impl<G: LlmGateway> ExactCache<G> {
     /// here is kept whatever the app shares.
     pub fn store(mut self, store: Arc<dyn CacheStore>) -> Self {
         self.store = store;
-        let _ = self.shared.chosen.set(());
+        self.shared.0.keep_own();
         self
     }
 
     fn store_in_use(&self) -> &Arc<dyn CacheStore> {
-        self.shared.store.get().unwrap_or(&self.store)
+        self.shared.0.get().unwrap_or(&self.store)
     }
 
     /// What the cache is partitioned by.
@@ -252,27 +253,13 @@ impl<G: LlmGateway> ExactCache<G> {
     }
 }
 
-/// The store an app shares, set once (unless the cache chose its own).
+/// The store an app shares, taken once (unless the cache chose its own).
 #[derive(Default)]
-struct SharedCacheStore {
-    chosen: OnceLock<()>,
-    store: OnceLock<Arc<dyn CacheStore>>,
-}
+struct SharedCacheStore(SharedSlot<dyn CacheStore>);
 
 impl SharedPiece for SharedCacheStore {
     fn share(&self, store: &SharedStore, _name: &str) {
-        if self.chosen.set(()).is_err() {
-            return;
-        }
-        match store {
-            SharedStore::Local => {}
-            #[cfg(feature = "redis")]
-            SharedStore::Redis(redis) => {
-                let _ = self
-                    .store
-                    .set(Arc::new(crate::store::RedisCacheStore::new(redis.clone())));
-            }
-        }
+        self.0.offer(|| store.cache_store());
     }
 }
 

@@ -16,6 +16,7 @@ mod key;
 mod layer;
 mod replay;
 pub mod semantic;
+mod shared_slot;
 mod store;
 
 pub use control::CacheControl;

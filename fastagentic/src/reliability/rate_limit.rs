@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 
 use super::clock::{nanos, now_nanos};
+use super::limit_by::{LimitBy, Part};
 use crate::gateway::{
     Answer, BoxFuture, CallContext, GatewayError, GatewayReply, GatewayRequest, LlmGateway, Node,
     NodeKind, Strategy,
@@ -70,6 +71,7 @@ pub struct RateLimit {
     burst: Option<u32>,
     when_limited: WhenLimited,
     when_store_down: WhenStoreDown,
+    limit_by: LimitBy,
 }
 
 /// What a limit with a shared store does while the store does not answer.
@@ -94,7 +96,31 @@ impl RateLimit {
             burst: None,
             when_limited: WhenLimited::FailFast,
             when_store_down: WhenStoreDown::LocalLimit,
+            limit_by: LimitBy::Whole,
         }
+    }
+
+    /// One budget per user ([`CallContext::user_id`], as an auth layer or
+    /// an `on_request` hook sets it) instead of one for every call; calls
+    /// without a user share one. Shared through the app's store like any
+    /// limit, each user's budget under the sha256 of their id.
+    pub fn per_user(mut self) -> Self {
+        self.limit_by = LimitBy::User;
+        self
+    }
+
+    /// One budget per value of the request-metadata entry `name` (e.g. the
+    /// caller's API key, or its id, as an auth hook sets it); calls without
+    /// the entry share one. The value is hashed (sha256) before it names
+    /// anything: a key is never kept, logged or sent to Redis as such.
+    pub fn per_metadata(mut self, name: impl Into<String>) -> Self {
+        self.limit_by = LimitBy::Metadata(name.into());
+        self
+    }
+
+    /// What the limit keeps one budget per (default [`LimitBy::Whole`]).
+    pub fn limit_by(&self) -> &LimitBy {
+        &self.limit_by
     }
 
     /// Limits calls per minute (checked at start-up: at least 1).
@@ -200,7 +226,6 @@ struct RequestBucket {
     tolerance: u64,
     /// The end of the last slot handed out.
     tat: AtomicU64,
-    label: String,
 }
 
 impl RequestBucket {
@@ -210,10 +235,6 @@ impl RequestBucket {
             interval,
             tolerance: interval.saturating_mul(u64::from(burst.max(1))),
             tat: AtomicU64::new(0),
-            label: format!(
-                "{per_minute} {} per minute",
-                plural(u64::from(per_minute), "request")
-            ),
         }
     }
 
@@ -243,7 +264,6 @@ struct TokenBucket {
     nanos_per_token: f64,
     /// The end of the time the tokens used so far pay for.
     tat: AtomicU64,
-    label: String,
 }
 
 impl TokenBucket {
@@ -251,7 +271,6 @@ impl TokenBucket {
         Self {
             nanos_per_token: MINUTE as f64 / per_minute.max(1) as f64,
             tat: AtomicU64::new(0),
-            label: format!("{per_minute} {} per minute", plural(per_minute, "token")),
         }
     }
 
@@ -271,60 +290,152 @@ impl TokenBucket {
     }
 }
 
-/// A rate limit's state, shared by every call through the limiter.
-struct Limiter {
-    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
-    limit: RateLimit,
+/// Most per-user (or per-key) budgets a limiter keeps in memory; the ones
+/// idle longest go first. A budget idle for a minute is full again, so
+/// dropping it after [`PART_IDLE`] forgets nothing.
+const MAX_PARTS: u64 = 100_000;
+
+/// How long an unused per-user (or per-key) budget is kept.
+const PART_IDLE: Duration = Duration::from_secs(120);
+
+/// One budget: the local buckets and, given a shared store, its Redis twin.
+struct Budget {
     requests: Option<RequestBucket>,
     tokens: Option<TokenBucket>,
+    /// The shared budget, once a store is given (the first one given wins).
+    #[cfg(feature = "redis")]
+    shared: OnceLock<crate::store::SharedLimit>,
+}
+
+impl Budget {
+    fn new(limit: &RateLimit) -> Self {
+        Self {
+            requests: limit
+                .requests_per_minute
+                .map(|rpm| RequestBucket::new(rpm, limit.burst.unwrap_or(rpm))),
+            tokens: limit.tokens_per_minute.map(TokenBucket::new),
+            #[cfg(feature = "redis")]
+            shared: OnceLock::new(),
+        }
+    }
+}
+
+/// A rate limit's state, shared by every call through the limiter: one
+/// budget, or one per user (per key) when the limit says so.
+struct Limiter {
+    limit: RateLimit,
     when_limited: WhenLimited,
+    /// What a refusal says each budget is: "600 requests per minute per user".
+    requests_label: String,
+    tokens_label: String,
+    /// The budget of a limit that is not partitioned.
+    whole: Arc<Budget>,
+    /// The budgets of a partitioned limit, made as calls need them.
+    parts: Option<moka::sync::Cache<Part, Arc<Budget>>>,
     /// Tokens a call is expected to use (a running average), reserved from
     /// a shared budget when the call starts and settled when it ends, so
     /// concurrent calls on several replicas cannot all start on the last
     /// tokens of the minute.
     expected_tokens: AtomicU64,
-    /// The shared budget, once a store is given (the first one given wins).
+    /// The shared store and the limit's name there, once given.
     #[cfg(feature = "redis")]
-    shared: OnceLock<crate::store::SharedLimit>,
+    store: OnceLock<(crate::store::RedisStore, String)>,
     /// Set once a store is given, whichever.
     bound: OnceLock<()>,
 }
 
-/// Tokens reserved from the shared budget by one call (0 when local).
-#[derive(Clone, Copy, Debug, Default)]
+/// What one call took from a budget: which budget, and the tokens
+/// reserved from its shared twin (0 when local).
+#[derive(Clone)]
 #[cfg_attr(not(feature = "redis"), allow(dead_code))]
 struct Reserved {
+    budget: Arc<Budget>,
     shared: bool,
     tokens: u64,
 }
 
 impl Limiter {
     fn new(limit: &RateLimit) -> Self {
+        let per = limit
+            .limit_by
+            .describe()
+            .map(|per| format!(" {per}"))
+            .unwrap_or_default();
+        let rpm = limit.requests_per_minute.unwrap_or(0);
+        let tpm = limit.tokens_per_minute.unwrap_or(0);
         Self {
             limit: limit.clone(),
-            requests: limit
-                .requests_per_minute
-                .map(|rpm| RequestBucket::new(rpm, limit.burst.unwrap_or(rpm))),
-            tokens: limit.tokens_per_minute.map(TokenBucket::new),
             when_limited: limit.when_limited,
+            requests_label: format!(
+                "{rpm} {} per minute{per}",
+                plural(u64::from(rpm), "request")
+            ),
+            tokens_label: format!("{tpm} {} per minute{per}", plural(tpm, "token")),
+            whole: Arc::new(Budget::new(limit)),
+            parts: (limit.limit_by != LimitBy::Whole).then(|| {
+                moka::sync::Cache::builder()
+                    .max_capacity(MAX_PARTS)
+                    .time_to_idle(PART_IDLE)
+                    .build()
+            }),
             expected_tokens: AtomicU64::new(0),
             #[cfg(feature = "redis")]
-            shared: OnceLock::new(),
+            store: OnceLock::new(),
             bound: OnceLock::new(),
         }
+    }
+
+    /// The budget `call` spends.
+    fn budget(&self, call: &CallContext) -> Arc<Budget> {
+        let (Some(parts), Some(part)) = (&self.parts, self.limit.limit_by.part(call)) else {
+            return self.whole.clone();
+        };
+        parts.get_with(part, || {
+            let budget = Budget::new(&self.limit);
+            #[cfg(feature = "redis")]
+            if let Some((redis, name)) = self.store.get() {
+                let name = format!("{name}:{}:{}", self.limit.limit_by.kind(), part.to_hex());
+                let _ = budget.shared.set(self.shared_limit(redis, &name));
+            }
+            Arc::new(budget)
+        })
+    }
+
+    #[cfg(feature = "redis")]
+    fn shared_limit(
+        &self,
+        redis: &crate::store::RedisStore,
+        name: &str,
+    ) -> crate::store::SharedLimit {
+        crate::store::SharedLimit::new(
+            redis.clone(),
+            name,
+            self.limit.requests_per_minute,
+            self.limit.burst,
+            self.limit.tokens_per_minute,
+        )
     }
 
     /// Lets a call through (through the shared budget when there is one and
     /// it answers), waiting if allowed, or refuses it.
     async fn acquire(&self, call: &CallContext) -> Result<Reserved, GatewayError> {
+        let budget = self.budget(call);
         #[cfg(feature = "redis")]
-        if let Some(shared) = self.shared.get()
-            && let Some(reserved) = self.acquire_shared(shared, call).await?
+        if let Some(shared) = budget.shared.get()
+            && let Some(tokens) = self.acquire_shared(&budget, shared, call).await?
         {
-            return Ok(reserved);
+            return Ok(Reserved {
+                budget,
+                shared: true,
+                tokens,
+            });
         }
-        self.acquire_local(call).await?;
-        Ok(Reserved::default())
+        self.acquire_local(&budget, call).await?;
+        Ok(Reserved {
+            budget,
+            shared: false,
+            tokens: 0,
+        })
     }
 
     /// The longest a call may wait for the limit.
@@ -339,17 +450,19 @@ impl Limiter {
         max_wait
     }
 
-    /// `Ok(None)` when the store did not answer and the local budget decides.
+    /// The tokens reserved, or `Ok(None)` when the store did not answer
+    /// and the local budget decides.
     #[cfg(feature = "redis")]
     async fn acquire_shared(
         &self,
+        budget: &Budget,
         shared: &crate::store::SharedLimit,
         call: &CallContext,
-    ) -> Result<Option<Reserved>, GatewayError> {
+    ) -> Result<Option<u64>, GatewayError> {
         use crate::store::SharedVerdict;
         let start = Instant::now();
         let max_wait = Duration::from_nanos(self.max_wait(call));
-        let reserve = if self.tokens.is_some() {
+        let reserve = if budget.tokens.is_some() {
             self.expected_tokens.load(Ordering::Relaxed)
         } else {
             0
@@ -361,23 +474,20 @@ impl Limiter {
                     if !wait.is_zero() {
                         tokio::time::sleep(wait).await;
                     }
-                    return Ok(Some(Reserved {
-                        shared: true,
-                        tokens: reserve,
-                    }));
+                    return Ok(Some(reserve));
                 }
                 SharedVerdict::Refused { wait, tokens } => {
                     if tokens && start.elapsed() + wait <= max_wait {
                         tokio::time::sleep(wait).await;
                         continue;
                     }
-                    let bucket_label = if tokens {
-                        self.tokens.as_ref().map(|b| b.label.as_str())
+                    let label = if tokens {
+                        &self.tokens_label
                     } else {
-                        self.requests.as_ref().map(|b| b.label.as_str())
+                        &self.requests_label
                     };
                     return Err(GatewayError::RateLimited {
-                        limit: bucket_label.unwrap_or("rate limit").to_owned(),
+                        limit: label.clone(),
                         retry_after: wait,
                     });
                 }
@@ -396,30 +506,30 @@ impl Limiter {
     }
 
     /// The local buckets.
-    async fn acquire_local(&self, call: &CallContext) -> Result<(), GatewayError> {
+    async fn acquire_local(&self, budget: &Budget, call: &CallContext) -> Result<(), GatewayError> {
         let start = now_nanos();
         let max_wait = self.max_wait(call);
         let refused = |label: &str, wait: u64| GatewayError::RateLimited {
             limit: label.to_owned(),
             retry_after: Duration::from_nanos(wait),
         };
-        if let Some(tokens) = &self.tokens {
+        if let Some(tokens) = &budget.tokens {
             loop {
                 let now = now_nanos();
                 let Some(wait) = tokens.spent(now) else { break };
                 if (now - start).saturating_add(wait) > max_wait {
-                    return Err(refused(&tokens.label, wait));
+                    return Err(refused(&self.tokens_label, wait));
                 }
                 tokio::time::sleep(Duration::from_nanos(wait)).await;
             }
         }
-        if let Some(requests) = &self.requests {
+        if let Some(requests) = &budget.requests {
             let now = now_nanos();
             let left = max_wait.saturating_sub(now - start);
             match requests.reserve(now, left) {
                 Ok(0) => {}
                 Ok(wait) => tokio::time::sleep(Duration::from_nanos(wait)).await,
-                Err(wait) => return Err(refused(&requests.label, wait)),
+                Err(wait) => return Err(refused(&self.requests_label, wait)),
             }
         }
         Ok(())
@@ -428,7 +538,9 @@ impl Limiter {
     /// Settles a call that reserved `reserved`: charges what `usage` says
     /// it used (nothing without usage; the reservation is refunded).
     async fn charge(&self, usage: Option<&Usage>, reserved: Reserved) {
-        let Some(tokens) = &self.tokens else { return };
+        let Some(tokens) = &reserved.budget.tokens else {
+            return;
+        };
         let used = usage.map(|usage| {
             if usage.total_tokens > 0 {
                 usage.total_tokens
@@ -448,7 +560,7 @@ impl Limiter {
         let used = used.unwrap_or(0);
         #[cfg(feature = "redis")]
         if reserved.shared
-            && let Some(shared) = self.shared.get()
+            && let Some(shared) = reserved.budget.shared.get()
         {
             let delta = i64::try_from(used).unwrap_or(i64::MAX)
                 - i64::try_from(reserved.tokens).unwrap_or(i64::MAX);
@@ -456,7 +568,6 @@ impl Limiter {
                 return;
             }
         }
-        let _ = reserved;
         if used > 0 {
             tokens.charge(now_nanos(), used);
         }
@@ -474,13 +585,12 @@ impl SharedPiece for Limiter {
             }
             #[cfg(feature = "redis")]
             SharedStore::Redis(redis) => {
-                let _ = self.shared.set(crate::store::SharedLimit::new(
-                    redis.clone(),
-                    name,
-                    self.limit.requests_per_minute,
-                    self.limit.burst,
-                    self.limit.tokens_per_minute,
-                ));
+                let _ = self.whole.shared.set(self.shared_limit(redis, name));
+                let _ = self.store.set((redis.clone(), name.to_owned()));
+                // Budgets made before the store was given stay local.
+                if let Some(parts) = &self.parts {
+                    parts.invalidate_all();
+                }
             }
         }
     }
@@ -590,7 +700,7 @@ impl<G: LlmGateway> Strategy for RateLimiter<G> {
                 }
             };
             match &mut reply.answer {
-                Answer::Stream(upstream) if self.limiter.tokens.is_some() => {
+                Answer::Stream(upstream) if self.limit.tokens_per_minute.is_some() => {
                     // A stream's usage comes with its last chunk.
                     let metadata = std::mem::take(&mut upstream.gateway_metadata);
                     let limiter = self.limiter.clone();
@@ -600,6 +710,7 @@ impl<G: LlmGateway> Strategy for RateLimiter<G> {
                             && let Some(usage) = chunk.usage().cloned()
                         {
                             let limiter = limiter.clone();
+                            let reserved = reserved.clone();
                             let settle =
                                 async move { limiter.charge(Some(&usage), reserved).await };
                             if let Ok(runtime) = tokio::runtime::Handle::try_current() {

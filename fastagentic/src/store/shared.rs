@@ -1,6 +1,10 @@
 //! [`SharedStore`]: where the shared pieces of gateway trees keep their
 //! state, and [`bind_shared_store`], which hands it to every piece of a tree.
 
+use std::sync::Arc;
+
+use crate::cache::CacheStore;
+use crate::cache::semantic::VectorStore;
 use crate::gateway::{LlmGateway, NodePath, walk_nodes};
 
 #[cfg(feature = "redis")]
@@ -64,6 +68,37 @@ impl SharedStore {
     /// Whether each process keeps its own state.
     pub fn is_local(&self) -> bool {
         matches!(self, Self::Local)
+    }
+
+    /// Where a cache keeps its answers in this store (`None`: in its own
+    /// process, as it does without one).
+    pub(crate) fn cache_store(&self) -> Option<Arc<dyn CacheStore>> {
+        match self {
+            Self::Local => None,
+            #[cfg(feature = "redis")]
+            Self::Redis(redis) => Some(Arc::new(super::RedisCacheStore::new(redis.clone()))),
+        }
+    }
+
+    /// Where a semantic cache keeps its prompts' vectors in this store
+    /// (`None`: in its own process). A Redis store starts the task that
+    /// follows the other replicas' prompts, so it needs a Tokio runtime;
+    /// outside one the vectors stay local, and a warning says so.
+    pub(crate) fn vector_store(&self) -> Option<Arc<dyn VectorStore>> {
+        match self {
+            Self::Local => None,
+            #[cfg(feature = "redis")]
+            Self::Redis(redis) => {
+                if tokio::runtime::Handle::try_current().is_err() {
+                    tracing::warn!(
+                        "the semantic cache's prompts stay in this process: the shared store was \
+                         given outside a Tokio runtime (build the app inside one, as `serve` does)"
+                    );
+                    return None;
+                }
+                Some(Arc::new(super::RedisVectorStore::new(redis.clone())))
+            }
+        }
     }
 }
 

@@ -19,6 +19,9 @@ const HINT: &str = "install Redis (Debian package redis-server, which also bring
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A running `redis-server` on `127.0.0.1` (`--save '' --appendonly no`).
+/// A cluster node keeps its cluster config file (`nodes.conf`) in a folder
+/// of its own, `<logs>/redis-cluster-<port>/`, so a node restarted on its
+/// port rejoins its cluster with the hash slots it owned (and no data).
 ///
 /// ```no_run
 /// # async fn demo() {
@@ -37,10 +40,12 @@ pub struct RedisPeer {
 impl RedisPeer {
     /// Starts a server on a free loopback port and waits until it answers `PING`.
     pub async fn start() -> Result<Self, PeerError> {
-        start_on_free_port(|port| Self::start_on(port, false)).await
+        start_on_free_port(|port| Self::start_on(port, false, true)).await
     }
 
-    async fn start_on(port: u16, cluster: bool) -> Result<Self, PeerError> {
+    /// Starts a server on `port`; a cluster node starting `fresh` forgets
+    /// the cluster it was in (its config file is removed first).
+    async fn start_on(port: u16, cluster: bool, fresh: bool) -> Result<Self, PeerError> {
         let server = require_tool("redis-server", HINT)?;
         let dir = logs_dir();
         ensure_dir(&dir)?;
@@ -57,15 +62,20 @@ impl RedisPeer {
             "--daemonize",
             "no",
         ]);
+        command.current_dir(&dir);
         if cluster {
-            let config = dir.join(format!("redis-cluster-{port}.nodes.conf"));
-            let _ = std::fs::remove_file(&config);
+            let node_dir = dir.join(format!("redis-cluster-{port}"));
+            ensure_dir(&node_dir)?;
+            let config = node_dir.join("nodes.conf");
+            if fresh {
+                let _ = std::fs::remove_file(&config);
+            }
             command
                 .args(["--cluster-enabled", "yes", "--cluster-node-timeout", "2000"])
                 .arg("--cluster-config-file")
                 .arg(&config);
+            command.current_dir(&node_dir);
         }
-        command.current_dir(&dir);
         let log = dir.join(format!("redis-{port}.log"));
         let process = PeerProcess::spawn(PEER, &command, &log)?;
         wait_for_pong(&process, port).await?;
@@ -92,10 +102,11 @@ impl RedisPeer {
         drop(self.process.take());
     }
 
-    /// Starts it again on the same port, empty.
+    /// Starts it again on the same port, empty (a cluster node rejoins its
+    /// cluster, owning the slots it owned).
     pub async fn restart(&mut self) -> Result<(), PeerError> {
         self.kill();
-        let again = Self::start_on(self.port, self.cluster).await?;
+        let again = Self::start_on(self.port, self.cluster, false).await?;
         *self = again;
         Ok(())
     }
@@ -103,6 +114,24 @@ impl RedisPeer {
     /// Whether it runs.
     pub fn is_running(&self) -> bool {
         self.process.is_some()
+    }
+
+    /// Every key it holds (`redis-cli --scan`; a cluster node: the keys of
+    /// its own slots).
+    pub fn keys(&self) -> Result<Vec<String>, PeerError> {
+        let cli = require_tool("redis-cli", HINT)?;
+        let output = Command::new(&cli)
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "--scan"])
+            .output()
+            .map_err(|source| PeerError::Spawn {
+                peer: PEER,
+                program: "redis-cli".to_owned(),
+                source,
+            })?;
+        Ok(String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(str::to_owned)
+            .collect())
     }
 }
 
@@ -120,7 +149,7 @@ impl RedisClusterPeer {
         let cli = require_tool("redis-cli", HINT)?;
         let mut nodes = Vec::new();
         for _ in 0..3 {
-            nodes.push(start_on_free_port(|port| RedisPeer::start_on(port, true)).await?);
+            nodes.push(start_on_free_port(|port| RedisPeer::start_on(port, true, true)).await?);
         }
         let mut create = Command::new(&cli);
         create.args(["--cluster", "create"]);
@@ -151,8 +180,15 @@ impl RedisClusterPeer {
                 log: LogExcerpt::read(&log, 40),
             });
         }
+        let cluster = Self { nodes };
+        cluster.wait_until_ok().await?;
+        Ok(cluster)
+    }
+
+    /// Waits until every running node reports `cluster_state:ok`.
+    async fn wait_until_ok(&self) -> Result<(), PeerError> {
         let started = Instant::now();
-        for node in &nodes {
+        for node in self.nodes.iter().filter(|node| node.is_running()) {
             loop {
                 let info = command_reply(node.port, "CLUSTER INFO")
                     .await
@@ -175,7 +211,22 @@ impl RedisClusterPeer {
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }
-        Ok(Self { nodes })
+        Ok(())
+    }
+
+    /// Kills node `index` (see [`RedisPeer::kill`]): the slots it owns stop
+    /// answering, and once the others notice (2 s) the whole cluster
+    /// reports `cluster_state:fail` until it is back.
+    pub fn kill_node(&mut self, index: usize) {
+        self.nodes[index].kill();
+    }
+
+    /// Restarts node `index` on its port, empty: it rejoins the cluster
+    /// from its config file; waits until every node reports
+    /// `cluster_state:ok` again.
+    pub async fn restart_node(&mut self, index: usize) -> Result<(), PeerError> {
+        self.nodes[index].restart().await?;
+        self.wait_until_ok().await
     }
 
     /// Every node's URL, comma-separated: what `REDIS_URL` takes for a cluster.
@@ -185,6 +236,15 @@ impl RedisClusterPeer {
             .map(RedisPeer::url)
             .collect::<Vec<_>>()
             .join(",")
+    }
+
+    /// Every key of every running node.
+    pub fn keys(&self) -> Result<Vec<String>, PeerError> {
+        let mut keys = Vec::new();
+        for node in self.nodes.iter().filter(|node| node.is_running()) {
+            keys.extend(node.keys()?);
+        }
+        Ok(keys)
     }
 
     /// The nodes.

