@@ -54,18 +54,14 @@ async fn measure(
     concurrency: usize,
     duration: Duration,
 ) -> Result<Cell, String> {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
     let deadline = Instant::now() + duration;
-    let mut workers = Vec::new();
-    for _ in 0..concurrency {
+    let all = gather(concurrency, || {
         let gateway = gateway.clone();
-        workers.push(tokio::spawn(async move {
+        async move {
             let call = CallContext::detached();
             let mut latencies = Vec::new();
             while Instant::now() < deadline {
-                let n = NEXT.fetch_add(1, Ordering::Relaxed);
-                let request =
-                    GatewayRequest::Chat(ChatRequest::new("bench").user(format!("question {n}")));
+                let request = GatewayRequest::Chat(ChatRequest::new("bench").user(next_question()));
                 let started = Instant::now();
                 if let Err(error) = gateway.serve(&call, request).await {
                     return Err(error.to_string());
@@ -73,12 +69,9 @@ async fn measure(
                 latencies.push(started.elapsed().as_secs_f64() * 1e6);
             }
             Ok(latencies)
-        }));
-    }
-    let mut all = Vec::new();
-    for worker in workers {
-        all.extend(worker.await.map_err(|e| e.to_string())??);
-    }
+        }
+    })
+    .await?;
     summarise("in-process", store, concurrency, all)
 }
 
@@ -104,39 +97,52 @@ async fn measure_http(
     concurrency: usize,
     duration: Duration,
 ) -> Result<Cell, String> {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
     let deadline = Instant::now() + duration;
-    let mut workers = Vec::new();
-    for _ in 0..concurrency {
-        workers.push(tokio::spawn(async move {
-            let mut sender = load::connect(addr).await?;
-            let mut latencies = Vec::new();
-            while Instant::now() < deadline {
-                let n = NEXT.fetch_add(1, Ordering::Relaxed);
-                let body = serde_json::json!({
-                    "model": "bench",
-                    "messages": [{"role": "user", "content": format!("question {n}")}],
-                })
-                .to_string();
-                let target = load::Target::new(addr, "/v1/chat/completions", body);
-                let started = Instant::now();
-                let (status, body) = load::exchange(&mut sender, &target).await?;
-                if status != 200 {
-                    return Err(format!(
-                        "the app answered {status}: {}",
-                        String::from_utf8_lossy(&body)
-                    ));
-                }
-                latencies.push(started.elapsed().as_secs_f64() * 1e6);
+    let all = gather(concurrency, || async move {
+        let mut sender = load::connect(addr).await?;
+        let mut latencies = Vec::new();
+        while Instant::now() < deadline {
+            let body = serde_json::json!({
+                "model": "bench",
+                "messages": [{"role": "user", "content": next_question()}],
+            })
+            .to_string();
+            let target = load::Target::new(addr, "/v1/chat/completions", body);
+            let started = Instant::now();
+            let (status, body) = load::exchange(&mut sender, &target).await?;
+            if status != 200 {
+                return Err(format!(
+                    "the app answered {status}: {}",
+                    String::from_utf8_lossy(&body)
+                ));
             }
-            Ok::<_, String>(latencies)
-        }));
-    }
+            latencies.push(started.elapsed().as_secs_f64() * 1e6);
+        }
+        Ok(latencies)
+    })
+    .await?;
+    summarise("HTTP", store, concurrency, all)
+}
+
+/// A question no call has asked before, so every call misses the cache.
+fn next_question() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    format!("question {}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Runs `concurrency` workers made by `worker` side by side; the latencies
+/// (µs) they measured, or the first error one met.
+async fn gather<W, F>(concurrency: usize, worker: W) -> Result<Vec<f64>, String>
+where
+    W: Fn() -> F,
+    F: std::future::Future<Output = Result<Vec<f64>, String>> + Send + 'static,
+{
+    let workers: Vec<_> = (0..concurrency).map(|_| tokio::spawn(worker())).collect();
     let mut all = Vec::new();
     for worker in workers {
         all.extend(worker.await.map_err(|e| e.to_string())??);
     }
-    summarise("HTTP", store, concurrency, all)
+    Ok(all)
 }
 
 /// The median and p99 of one cell's latencies.
