@@ -5,6 +5,7 @@
 pub mod captured_log;
 pub mod loopback;
 pub mod peers;
+pub mod reference_bert;
 pub mod sse;
 
 /// The embedding model the semantic cache's tests run, fetched pinned into

@@ -4,6 +4,7 @@
 
 use fastagentic::cache::semantic::{EmbedError, Embedder, MiniLmEmbedder};
 use fastagentic_tests::embedding_model::model_dir;
+use fastagentic_tests::reference_bert::ReferenceBert;
 
 fn cosine(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
@@ -80,4 +81,37 @@ fn a_missing_or_wrong_model_names_the_fix() {
         "{message}"
     );
     let _ = std::fs::remove_dir_all(&empty);
+}
+
+#[test]
+fn the_encoder_computes_what_candles_bert_model_computes() {
+    // Lengths that differ, so the batch pads two of them.
+    let texts = [
+        "How do I reset the password of my account?",
+        "hi",
+        "Convert 5 kilograms to pounds, and explain each step for a beginner.",
+    ];
+    let dir = model_dir().expect("the embedding model (test support fetches it with pip)");
+    let expected = ReferenceBert::load(&dir)
+        .and_then(|reference| reference.embed(&texts))
+        .expect("candle's BertModel embeds");
+    let embedder = embedder();
+    let batched = embedder.embed_blocking(&texts).expect("embeds");
+    let alone: Vec<Vec<f32>> = texts
+        .iter()
+        .map(|text| embedder.embed_blocking(&[text]).expect("embeds").remove(0))
+        .collect();
+    for (which, vectors) in [("batched", &batched), ("one at a time", &alone)] {
+        for ((text, ours), reference) in texts.iter().zip(vectors).zip(&expected) {
+            let largest = ours
+                .iter()
+                .zip(reference)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0f32, f32::max);
+            assert!(
+                largest < 1e-5,
+                "{which}: {text:?} differs from candle's BertModel by {largest}"
+            );
+        }
+    }
 }

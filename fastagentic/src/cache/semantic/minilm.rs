@@ -1,12 +1,15 @@
-//! [`MiniLmEmbedder`]: all-MiniLM-L6-v2 run in-process (candle's BERT,
-//! pure Rust), from a local folder; nothing is downloaded at run time.
+//! [`MiniLmEmbedder`]: all-MiniLM-L6-v2 run in-process (a BERT encoder on
+//! candle's tensors, pure Rust), from a local folder; nothing is downloaded
+//! at run time.
+
+mod encoder;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
-use candle_transformers::models::bert::{BertModel, Config};
+use encoder::{Config, Encoder};
 use sha2::{Digest, Sha256};
 use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer};
 
@@ -43,7 +46,7 @@ pub struct MiniLmEmbedder {
 }
 
 struct Model {
-    bert: BertModel,
+    encoder: Encoder,
     tokenizer: Tokenizer,
     device: Device,
     dimensions: usize,
@@ -125,11 +128,11 @@ impl MiniLmEmbedder {
         let device = Device::Cpu;
         let vb = VarBuilder::from_buffered_safetensors(weights, DType::F32, &device)
             .map_err(|e| load_error(&weights_path, e.to_string()))?;
-        let bert =
-            BertModel::load(vb, &config).map_err(|e| load_error(&weights_path, e.to_string()))?;
+        let encoder =
+            Encoder::load(vb, &config).map_err(|e| load_error(&weights_path, e.to_string()))?;
         Ok(Self {
             model: Arc::new(Model {
-                bert,
+                encoder,
                 tokenizer,
                 device,
                 dimensions: config.hidden_size,
@@ -191,9 +194,8 @@ impl Model {
         }
         let run = || -> candle_core::Result<Vec<Vec<f32>>> {
             let ids = Tensor::from_vec(ids, (rows, width), &self.device)?;
-            let types = ids.zeros_like()?;
             let mask = Tensor::from_vec(mask, (rows, width), &self.device)?;
-            let hidden = self.bert.forward(&ids, &types, Some(&mask))?;
+            let hidden = self.encoder.forward(&ids, &mask)?;
             // Mean pooling over the tokens the mask keeps.
             let weights = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
             let summed = hidden.broadcast_mul(&weights)?.sum(1)?;
