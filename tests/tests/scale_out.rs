@@ -29,6 +29,15 @@ async fn a_requests_per_minute_limit_holds_across_three_replicas() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_large_limit_taken_in_leases_holds_across_three_replicas() {
+    let redis = redis().await;
+    scale_out_support::leased_requests_per_minute_are_global(&redis.url(), || {
+        redis.script_calls().expect("INFO commandstats")
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_tokens_per_minute_limit_holds_across_three_replicas() {
     let redis = redis().await;
     scale_out_support::tokens_per_minute_is_global(&redis.url()).await;

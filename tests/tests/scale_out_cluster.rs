@@ -25,6 +25,15 @@ async fn cluster_a_requests_per_minute_limit_holds_across_three_replicas() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cluster_a_large_limit_taken_in_leases_holds_across_three_replicas() {
+    let cluster = cluster().await;
+    scale_out_support::leased_requests_per_minute_are_global(&cluster.url(), || {
+        cluster.script_calls().expect("INFO commandstats")
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn cluster_a_tokens_per_minute_limit_holds_across_three_replicas() {
     let cluster = cluster().await;
     scale_out_support::tokens_per_minute_is_global(&cluster.url()).await;

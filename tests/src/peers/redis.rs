@@ -119,19 +119,38 @@ impl RedisPeer {
     /// Every key it holds (`redis-cli --scan`; a cluster node: the keys of
     /// its own slots).
     pub fn keys(&self) -> Result<Vec<String>, PeerError> {
+        Ok(self.cli(&["--scan"])?.lines().map(str::to_owned).collect())
+    }
+
+    /// How many scripts it has run (`EVAL` and `EVALSHA` calls, from `INFO
+    /// commandstats`).
+    pub fn script_calls(&self) -> Result<u64, PeerError> {
+        let stats = self.cli(&["INFO", "commandstats"])?;
+        Ok(stats
+            .lines()
+            .filter(|line| {
+                line.starts_with("cmdstat_eval:") || line.starts_with("cmdstat_evalsha:")
+            })
+            .filter_map(|line| {
+                let calls = line.split("calls=").nth(1)?.split(',').next()?;
+                calls.parse::<u64>().ok()
+            })
+            .sum())
+    }
+
+    /// What `redis-cli` prints for `args` against this server.
+    fn cli(&self, args: &[&str]) -> Result<String, PeerError> {
         let cli = require_tool("redis-cli", HINT)?;
         let output = Command::new(&cli)
-            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "--scan"])
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string()])
+            .args(args)
             .output()
             .map_err(|source| PeerError::Spawn {
                 peer: PEER,
                 program: "redis-cli".to_owned(),
                 source,
             })?;
-        Ok(String::from_utf8_lossy(&output.stdout)
-            .lines()
-            .map(str::to_owned)
-            .collect())
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
     }
 }
 
@@ -245,6 +264,15 @@ impl RedisClusterPeer {
             keys.extend(node.keys()?);
         }
         Ok(keys)
+    }
+
+    /// How many scripts its running nodes have run.
+    pub fn script_calls(&self) -> Result<u64, PeerError> {
+        let mut calls = 0;
+        for node in self.nodes.iter().filter(|node| node.is_running()) {
+            calls += node.script_calls()?;
+        }
+        Ok(calls)
     }
 
     /// The nodes.

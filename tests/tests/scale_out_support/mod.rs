@@ -228,18 +228,52 @@ pub async fn exact_hit_crosses_replicas(redis_url: &str) {
 /// refills while the load runs), within 2 %.
 pub async fn requests_per_minute_is_global(redis_url: &str) {
     let rpm: u64 = 300;
-    let replicas = Arc::new(
+    let replicas = limited_replicas(redis_url, "RPM", rpm).await;
+    let (statuses, elapsed) = replicas.load("rpm", 450, 6).await;
+    admitted_within_the_budget(&format!("rpm {rpm}"), rpm, &statuses, elapsed);
+    replicas.assert_no_fallbacks().await;
+}
+
+/// Three replicas under one limit (`RPM` or `TPM`), with a store timeout
+/// long enough that a busy machine never falls back.
+async fn limited_replicas(redis_url: &str, limit: &str, per_minute: u64) -> Arc<Replicas> {
+    Arc::new(
         Replicas::start(
             redis_url,
             &[
-                ("RPM", rpm.to_string()),
+                (limit, per_minute.to_string()),
                 ("STORE_TIMEOUT_MS", "2000".into()),
             ],
         )
         .await,
+    )
+}
+
+/// A large limit (4,000 a minute: leases of up to 20 slots) admits its
+/// budget across three replicas within 2 %, and the replicas take most of
+/// their slots in leases: the limiter runs far fewer scripts in Redis than
+/// it admits calls. (Each admitted call also runs one script of the
+/// replica's circuit breaker; each refused call one of the limiter.)
+pub async fn leased_requests_per_minute_are_global(
+    redis_url: &str,
+    script_calls: impl Fn() -> u64,
+) {
+    let rpm: u64 = 4_000;
+    let replicas = limited_replicas(redis_url, "RPM", rpm).await;
+    let before = script_calls();
+    let (statuses, elapsed) = replicas.load("leased", 6_000, 12).await;
+    let scripts = script_calls() - before;
+    admitted_within_the_budget(&format!("rpm {rpm}, leased"), rpm, &statuses, elapsed);
+    let admitted = statuses.iter().filter(|s| **s == 200).count() as u64;
+    let refused = statuses.len() as u64 - admitted;
+    let for_admitted = scripts.saturating_sub(admitted + refused);
+    println!(
+        "rpm {rpm}: {scripts} scripts in Redis: {admitted} the breaker's, {refused} for refused calls, {for_admitted} leases for {admitted} admitted calls"
     );
-    let (statuses, elapsed) = replicas.load("rpm", 450, 6).await;
-    admitted_within_the_budget(&format!("rpm {rpm}"), rpm, &statuses, elapsed);
+    assert!(
+        for_admitted * 3 < admitted,
+        "leases: {for_admitted} limiter scripts for {admitted} admitted calls ({scripts} scripts in all)"
+    );
     replicas.assert_no_fallbacks().await;
 }
 
@@ -268,16 +302,7 @@ fn admitted_within_the_budget(what: &str, rpm: u64, statuses: &[u16], elapsed: D
 /// that many tokens (plus the refill and one call's worth), within 2 %.
 pub async fn tokens_per_minute_is_global(redis_url: &str) {
     let tpm: u64 = 12_000;
-    let replicas = Arc::new(
-        Replicas::start(
-            redis_url,
-            &[
-                ("TPM", tpm.to_string()),
-                ("STORE_TIMEOUT_MS", "2000".into()),
-            ],
-        )
-        .await,
-    );
+    let replicas = limited_replicas(redis_url, "TPM", tpm).await;
     let (statuses, elapsed) = replicas.load("tpm", 400, 6).await;
     let admitted = statuses.iter().filter(|s| **s == 200).count() as u64;
     let tokens = (admitted * TOKENS_PER_CALL) as f64;
