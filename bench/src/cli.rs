@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::workload::SeedConfig;
 
 /// Every path the harness knows, in report order.
-pub const PATHS: [&str; 15] = [
+pub const PATHS: [&str; 16] = [
     "direct",
     "nginx",
     "baseline",
@@ -22,6 +22,7 @@ pub const PATHS: [&str; 15] = [
     "litellm",
     "fastagentic-litellm",
     "semantic-cache",
+    "redis-store",
 ];
 
 /// The paths that need no slow peer, in report order: what `--quick` runs
@@ -72,7 +73,8 @@ OPTIONS:
                           portkey-inprocess-cache-hit, portkey,
                           fastagentic-portkey, portkey-gateway-fallback,
                           portkey-gateway-loadbalance, litellm,
-                          fastagentic-litellm, semantic-cache (default: all)
+                          fastagentic-litellm, semantic-cache, redis-store
+                          (default: all)
     --out DIR             where the report goes (default: <target>/bench)
     --runs N              repeat the measurements N times and report each
                           figure's median and spread (min-max); the Portkey
@@ -138,6 +140,7 @@ impl Options {
             paths: if quick {
                 let mut own = OWN_PATHS.to_vec();
                 own.push("semantic-cache");
+                own.push("redis-store");
                 own
             } else {
                 PATHS.to_vec()

@@ -132,6 +132,8 @@ pub struct Report {
     pub startup: Startup,
     /// The semantic cache's rows (issue 15).
     pub semantic: Vec<crate::semantic::SemanticRow>,
+    /// The Redis store against the in-memory one (issue 16).
+    pub shared_store: Option<crate::shared_store::StoreRows>,
     /// Free-form remarks (peer ladders, failures).
     pub notes: Vec<String>,
     /// How long the whole run took, s.
@@ -198,7 +200,7 @@ impl Report {
         Some(self.request(path)?.c1.p50_us - self.request("direct")?.c1.p50_us)
     }
 
-    /// The targets of issues 6 and 8, checked.
+    /// The issues' targets, checked.
     pub fn targets(&self) -> Vec<TargetCheck> {
         let mut checks = Vec::new();
         let fa = self.request("fastagentic");
@@ -429,6 +431,29 @@ impl Report {
                 None => not_measured(13, hits),
             },
         );
+        for (path, concurrency) in [
+            ("in-process", 1),
+            ("HTTP", 1),
+            ("in-process", 32),
+            ("HTTP", 32),
+        ] {
+            let target = format!("Redis store, {path}, c={concurrency}: p50 added < 300 µs");
+            checks.push(
+                match self
+                    .shared_store
+                    .as_ref()
+                    .and_then(|rows| rows.added_p50_us(path, concurrency))
+                {
+                    Some(added) => TargetCheck {
+                        issue: 16,
+                        target,
+                        measured: format!("{added:.0} µs"),
+                        met: Some(added < 300.0),
+                    },
+                    None => not_measured(16, &target),
+                },
+            );
+        }
         checks
     }
 
@@ -735,6 +760,9 @@ Targets (ratios from this run):
                 let _ = writeln!(md, "| {} | {} | {target} |", row.what, row.value);
             }
         }
+        if let Some(rows) = &self.shared_store {
+            let _ = writeln!(md, "\n## Redis store (issue 16)\n\n{}", rows.markdown());
+        }
         if !self.notes.is_empty() {
             let _ = writeln!(md, "\n## Notes\n");
             for note in &self.notes {
@@ -836,6 +864,7 @@ Targets (ratios from this run):
             "streams": streams,
             "targets": targets,
             "semantic_cache": self.semantic.iter().map(crate::semantic::SemanticRow::json).collect::<Vec<_>>(),
+            "redis_store": self.shared_store.as_ref().map(crate::shared_store::StoreRows::json),
             "notes": self.notes,
             "runs": self.round_reports().iter().map(|r| {
                 let run = r.json();

@@ -104,6 +104,20 @@ pub async fn run(options: Options) -> Result<Report, String> {
         }
     }
 
+    // The Redis store against the in-memory one, once (3 s a cell).
+    let mut shared_store = None;
+    if options.wants("redis-store") {
+        let cell = if options.quick {
+            Duration::from_millis(500)
+        } else {
+            Duration::from_secs(3)
+        };
+        match crate::shared_store::measure(cell).await {
+            Ok(rows) => shared_store = Some(rows),
+            Err(e) => bench.notes.push(format!("Redis store: failed: {e}")),
+        }
+    }
+
     let Bench {
         upstream,
         rustc_seen,
@@ -153,6 +167,7 @@ pub async fn run(options: Options) -> Result<Report, String> {
             streams: Vec::new(),
             startup: Startup::default(),
             semantic,
+            shared_store,
             notes,
             took_s: started.elapsed().as_secs_f64(),
             rounds: Vec::new(),

@@ -30,6 +30,7 @@ use fastagentic_tests::peers::RedisPeer;
 use crate::load;
 
 /// One measured cell.
+#[derive(Clone, Debug)]
 struct Cell {
     path: &'static str,
     store: &'static str,
@@ -48,7 +49,7 @@ fn tree(store: &SharedStore) -> Arc<dyn LlmGateway> {
     gateway
 }
 
-async fn measure(
+async fn measure_tree(
     gateway: Arc<dyn LlmGateway>,
     store: &'static str,
     concurrency: usize,
@@ -167,8 +168,86 @@ fn summarise(
     })
 }
 
-/// Runs the comparison and prints a Markdown table (and writes it to `out`).
-pub async fn run(duration: Duration, out: &std::path::Path) -> Result<(), String> {
+/// What one comparison measured: every cell, and how often a piece fell
+/// back to local state (0 unless Redis failed).
+#[derive(Clone, Debug)]
+pub struct StoreRows {
+    cells: Vec<Cell>,
+    fallbacks: u64,
+}
+
+impl StoreRows {
+    /// The in-memory store's p50 in the cell matching `cell`.
+    fn memory_p50(&self, cell: &Cell) -> f64 {
+        self.cells
+            .iter()
+            .find(|c| {
+                c.path == cell.path && c.store == "memory" && c.concurrency == cell.concurrency
+            })
+            .map_or(0.0, |c| c.p50_us)
+    }
+
+    /// The p50 Redis added on `path` at `concurrency`, µs.
+    pub fn added_p50_us(&self, path: &str, concurrency: usize) -> Option<f64> {
+        let cell = self
+            .cells
+            .iter()
+            .find(|c| c.path == path && c.store == "redis" && c.concurrency == concurrency)?;
+        Some(cell.p50_us - self.memory_p50(cell))
+    }
+
+    /// A Markdown table with a closing line.
+    pub fn markdown(&self) -> String {
+        let mut table = String::from(
+            "| path | store | concurrency | calls | p50 µs | p99 µs | p50 added by Redis µs |\n|---|---|---|---|---|---|---|\n",
+        );
+        for cell in &self.cells {
+            let added = if cell.store == "redis" {
+                format!("{:.0}", cell.p50_us - self.memory_p50(cell))
+            } else {
+                "–".to_owned()
+            };
+            table.push_str(&format!(
+                "| {} | {} | {} | {} | {:.0} | {:.0} | {} |\n",
+                cell.path,
+                cell.store,
+                cell.concurrency,
+                cell.calls,
+                cell.p50_us,
+                cell.p99_us,
+                added
+            ));
+        }
+        table.push_str(&format!(
+            "\nA cache miss (lookup + store) and a limiter check per call: in-process \
+             through the gateway tree, and through an app's OpenAI-compatible route over \
+             HTTP from this process; redis-server on loopback; {} fallbacks to local state. \
+             Target (issue 16): under 300 µs p50 added.\n",
+            self.fallbacks
+        ));
+        table
+    }
+
+    /// The cells as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "fallbacks": self.fallbacks,
+            "cells": self.cells.iter().map(|cell| serde_json::json!({
+                "path": cell.path,
+                "store": cell.store,
+                "concurrency": cell.concurrency,
+                "calls": cell.calls,
+                "p50_us": cell.p50_us,
+                "p99_us": cell.p99_us,
+                "p50_added_us": (cell.store == "redis").then(|| cell.p50_us - self.memory_p50(cell)),
+            })).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// Runs the comparison (`duration` a cell) against a `redis-server` it
+/// starts and stops.
+pub async fn measure(duration: Duration) -> Result<StoreRows, String> {
     let redis_peer = RedisPeer::start().await.map_err(|e| e.to_string())?;
     let redis = RedisStore::connect(&redis_peer.url())
         .await
@@ -181,8 +260,8 @@ pub async fn run(duration: Duration, out: &std::path::Path) -> Result<(), String
     for concurrency in [1, 32] {
         for (name, store) in &stores {
             // Warm-up (connections, scripts loaded), then the measured window.
-            measure(tree(store), name, concurrency, duration / 4).await?;
-            cells.push(measure(tree(store), name, concurrency, duration).await?);
+            measure_tree(tree(store), name, concurrency, duration / 4).await?;
+            cells.push(measure_tree(tree(store), name, concurrency, duration).await?);
         }
     }
     for (name, store) in &stores {
@@ -193,32 +272,15 @@ pub async fn run(duration: Duration, out: &std::path::Path) -> Result<(), String
         }
         server.shutdown().await.map_err(|e| e.to_string())?;
     }
-    let fallbacks = redis.health().fallbacks().total();
-    let mut table = String::from(
-        "| path | store | concurrency | calls | p50 µs | p99 µs | p50 added by Redis µs |\n|---|---|---|---|---|---|---|\n",
-    );
-    for cell in &cells {
-        let memory = cells
-            .iter()
-            .find(|c| {
-                c.path == cell.path && c.store == "memory" && c.concurrency == cell.concurrency
-            })
-            .map_or(0.0, |c| c.p50_us);
-        let added = if cell.store == "redis" {
-            format!("{:.0}", cell.p50_us - memory)
-        } else {
-            "–".to_owned()
-        };
-        table.push_str(&format!(
-            "| {} | {} | {} | {} | {:.0} | {:.0} | {} |\n",
-            cell.path, cell.store, cell.concurrency, cell.calls, cell.p50_us, cell.p99_us, added
-        ));
-    }
-    table.push_str(&format!(
-        "\nA cache miss (lookup + store) and a limiter check per call: in-process \
-         through the gateway tree, and through an app's OpenAI-compatible route over \
-         HTTP from this process; redis-server on loopback; {fallbacks} fallbacks to local state.\n"
-    ));
+    Ok(StoreRows {
+        cells,
+        fallbacks: redis.health().fallbacks().total(),
+    })
+}
+
+/// Runs the comparison and prints a Markdown table (and writes it to `out`).
+pub async fn run(duration: Duration, out: &std::path::Path) -> Result<(), String> {
+    let table = measure(duration).await?.markdown();
     print!("{table}");
     std::fs::create_dir_all(out).map_err(|e| e.to_string())?;
     std::fs::write(out.join("shared-store.md"), &table).map_err(|e| e.to_string())?;
