@@ -12,11 +12,10 @@
 //! the limit's burst (limits under 400 requests never lease), starts at one
 //! slot, doubles while each lease is used up within [`LEASE_LIFETIME`],
 //! halves when one is used up only after it, and falls back to one slot
-//! when one expires unused. The slots are taken
-//! atomically, so the limit is never exceeded; what leases cost is at most
-//! one unused lease per replica, slots no one serves (three replicas: at most
-//! 1.5 % of the burst). Limits of tokens per minute reserve per call and
-//! never lease.
+//! when one expires unused. The slots are taken atomically, so the limit is
+//! never exceeded; what leases cost is at most one unused lease per
+//! replica, slots no one serves (three replicas: at most 1.5 % of the
+//! burst). Limits of tokens per minute reserve per call and never lease.
 
 use std::sync::{LazyLock, Mutex};
 use std::time::{Duration, Instant};
