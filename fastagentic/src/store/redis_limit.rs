@@ -109,7 +109,7 @@ pub(crate) enum SharedVerdict {
 }
 
 /// How long a lease's slots may wait for calls before they are dropped.
-pub(crate) const LEASE_LIFETIME: Duration = Duration::from_secs(1);
+const LEASE_LIFETIME: Duration = Duration::from_secs(1);
 
 /// A limit's burst per slot a lease may hold (0.5 %).
 const BURST_PER_LEASED_SLOT: u32 = 200;

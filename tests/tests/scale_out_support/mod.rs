@@ -71,6 +71,17 @@ impl Replicas {
         }
     }
 
+    /// Asks `prompt` through A, then through B (both must answer 200):
+    /// whether B answered without calling the upstream.
+    pub async fn b_serves_what_a_stored(&self, prompt: &str) -> bool {
+        let (status, _) = self.chat(0, prompt).await;
+        assert_eq!(status, 200);
+        let before = self.mock.request_count();
+        let (status, _) = self.chat(1, prompt).await;
+        assert_eq!(status, 200);
+        self.mock.request_count() == before
+    }
+
     /// A chat completion of `prompt` through replica `index`: status and body.
     pub async fn chat(&self, index: usize, prompt: &str) -> (u16, Value) {
         self.chat_as(index, prompt, &Caller::Anyone).await
@@ -464,12 +475,7 @@ pub async fn killed_under_load_fails_nothing(redis_url: &str, outage: &mut impl 
     loop {
         attempt += 1;
         let prompt = format!("after the restart {attempt}");
-        let (status, _) = replicas.chat(0, &prompt).await;
-        assert_eq!(status, 200);
-        let before = replicas.mock.request_count();
-        let (status, _) = replicas.chat(1, &prompt).await;
-        assert_eq!(status, 200);
-        if replicas.mock.request_count() == before {
+        if replicas.b_serves_what_a_stored(&prompt).await {
             break;
         }
         assert!(
@@ -487,14 +493,8 @@ pub async fn killed_under_load_fails_nothing(redis_url: &str, outage: &mut impl 
     // slots), are all served by B from what A stored.
     for entry in 0..12 {
         let prompt = format!("after the restart, entry {entry}");
-        let (status, _) = replicas.chat(0, &prompt).await;
-        assert_eq!(status, 200);
-        let before = replicas.mock.request_count();
-        let (status, _) = replicas.chat(1, &prompt).await;
-        assert_eq!(status, 200);
-        assert_eq!(
-            replicas.mock.request_count(),
-            before,
+        assert!(
+            replicas.b_serves_what_a_stored(&prompt).await,
             "B must serve A's entry {entry} from the store"
         );
     }
