@@ -382,7 +382,9 @@ where
         chunks: 0,
         done: false,
     };
-    stream::unfold(reader, |mut r| async move {
+    // Boxed: the state moves in and out of each item's future, and a
+    // pointer moves cheaper than the reader with its buffer.
+    stream::unfold(Box::new(reader), |mut r| async move {
         if r.done {
             return None;
         }

@@ -205,7 +205,9 @@ impl LlmClient {
             finished: false,
             telemetry,
         };
-        let chunks = stream::unfold(observed, |mut o| async move {
+        // Boxed: the state moves in and out of each item's future, and a
+        // pointer moves cheaper than the whole `Observed`.
+        let chunks = stream::unfold(Box::new(observed), |mut o| async move {
             if o.finished {
                 return None;
             }
