@@ -5,7 +5,9 @@
 //! returns `None` and the caller falls back to serde.
 //!
 //! serde's scan of a 170-byte chunk cost 4.7k instructions (matching each
-//! key as it goes); this walk costs a few per byte.
+//! key as it goes); this walk costs under half of that (callgrind), with
+//! string ends found by `memchr`, whose vector search beat a byte loop even
+//! on a chunk's short strings.
 
 use std::ops::Range;
 
@@ -26,7 +28,7 @@ pub(crate) struct Found {
 /// bytes pass on unchanged, and its typed parse, if anything asks for it,
 /// rejects them.)
 pub(crate) fn scan(json: &[u8]) -> Option<Found> {
-    if json.contains(&b'\\') || std::str::from_utf8(json).is_err() {
+    if memchr::memchr(b'\\', json).is_some() || std::str::from_utf8(json).is_err() {
         return None;
     }
     let mut walk = Walk { json, at: 0 };
@@ -113,7 +115,7 @@ impl Walk<'_> {
             return None;
         }
         let start = self.at;
-        let len = self.json.get(start..)?.iter().position(|&b| b == b'"')?;
+        let len = memchr::memchr(b'"', self.json.get(start..)?)?;
         self.at = start + len + 1;
         // Whole-chunk UTF-8 and the quote before and after: a valid string.
         Some(start..start + len)
@@ -190,14 +192,8 @@ impl Walk<'_> {
             b'f' => self.literal(b"false"),
             b'n' => self.null(),
             b'-' | b'0'..=b'9' => {
-                let start = self.at;
-                while matches!(
-                    self.peek(),
-                    Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
-                ) {
-                    self.at += 1;
-                }
-                number(self.json.get(start..self.at)?).then_some(())
+                self.at += number_len(self.json.get(self.at..)?)?;
+                Some(())
             }
             _ => None,
         }
@@ -224,33 +220,40 @@ impl Walk<'_> {
     }
 }
 
-/// Whether `text` is a JSON number (`-`? int frac? exp?, no leading zeros).
-fn number(text: &[u8]) -> bool {
-    let digits = text.strip_prefix(b"-").unwrap_or(text);
-    let int_len = digits.iter().take_while(|b| b.is_ascii_digit()).count();
-    if int_len == 0 || (int_len > 1 && digits[0] == b'0') {
-        return false;
+/// The length of the JSON number `text` starts with (`-`? int frac? exp?,
+/// no leading zeros); `None` when it starts with none. What follows is the
+/// caller's to check (a number runs up to a `,`, `}`, `]` or whitespace).
+fn number_len(text: &[u8]) -> Option<usize> {
+    let digits = |from: usize| {
+        text.get(from..).map_or(0, |rest| {
+            rest.iter().take_while(|b| b.is_ascii_digit()).count()
+        })
+    };
+    let mut at = usize::from(text.first() == Some(&b'-'));
+    match text.get(at)? {
+        b'0' => at += 1,
+        b'1'..=b'9' => at += digits(at),
+        _ => return None,
     }
-    let mut rest = &digits[int_len..];
-    if let Some(frac) = rest.strip_prefix(b".") {
-        let n = frac.iter().take_while(|b| b.is_ascii_digit()).count();
+    if text.get(at) == Some(&b'.') {
+        let n = digits(at + 1);
         if n == 0 {
-            return false;
+            return None;
         }
-        rest = &frac[n..];
+        at += 1 + n;
     }
-    if let Some(exp) = rest.strip_prefix(b"e").or_else(|| rest.strip_prefix(b"E")) {
-        let exp = exp
-            .strip_prefix(b"+")
-            .or_else(|| exp.strip_prefix(b"-"))
-            .unwrap_or(exp);
-        let n = exp.iter().take_while(|b| b.is_ascii_digit()).count();
+    if matches!(text.get(at), Some(b'e' | b'E')) {
+        at += 1;
+        if matches!(text.get(at), Some(b'+' | b'-')) {
+            at += 1;
+        }
+        let n = digits(at);
         if n == 0 {
-            return false;
+            return None;
         }
-        rest = &exp[n..];
+        at += n;
     }
-    rest.is_empty()
+    Some(at)
 }
 
 #[cfg(test)]
@@ -292,7 +295,16 @@ mod tests {
                 .error
         );
         for n in ["0", "-0", "12", "1.5", "-1.25e-3", "2E+10", "0.0"] {
-            assert!(number(n.as_bytes()), "{n}");
+            assert_eq!(number_len(n.as_bytes()), Some(n.len()), "{n}");
+        }
+        for (n, len) in [
+            ("01", Some(1)),
+            ("1.", None),
+            ("1e+", None),
+            ("-", None),
+            ("+1", None),
+        ] {
+            assert_eq!(number_len(n.as_bytes()), len, "{n}");
         }
     }
 
